@@ -1,0 +1,322 @@
+"""Walk a tensor's grad_fn graph into a networkx.DiGraph (schema: DESIGN.md §2).
+
+Walk first, annotate second: the walk is an iterative BFS over
+``next_functions`` (no recursion limit), then one backward pass with node hooks
+fills in every node's gradient and the engine's execution order.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
+from itertools import count
+
+import networkx as nx
+import torch
+
+from gradviz.core.deep_stack import ensure_deep_stack
+from gradviz.core.recording import Recording, last_recording
+
+ensure_deep_stack()
+
+NamesArg = Mapping[str, torch.Tensor] | Iterable[tuple[str, torch.Tensor]] | None
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+_SAVED_ATTRS: dict[type, tuple[str, ...]] = {}
+FREED = "freed by an earlier backward()"
+
+
+@lru_cache(maxsize=1024)
+def op_label(op: str) -> str:
+    """'PowBackward0' -> 'pow', 'MseLossBackward0' -> 'mse_loss'."""
+    return _CAMEL.sub("_", _BACKWARD_SUFFIX.sub("", op)).lower() or op
+
+
+def trace(
+    *outputs: torch.Tensor,
+    names: NamesArg = None,
+    recording: Recording | None = None,
+    grad_outputs: Iterable[torch.Tensor] | None = None,
+) -> nx.DiGraph:
+    """The annotated autograd graph of `outputs`.
+
+    Forward values come from `recording` (default: the last ``record()`` block)
+    and from the named and output tensors themselves. Gradients are d output /
+    d node, seeded with ones (or `grad_outputs`). Tracing leaves every ``.grad``
+    as it was, removes its hooks, and never raises because a backward fails:
+    the affected nodes get ``grad=None`` and a ``note`` saying why.
+    """
+    if not outputs:
+        raise TypeError("trace() needs at least one tensor")
+    for out in outputs:
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"trace() takes tensors, not {type(out).__name__}")
+    builder = _GraphBuilder(outputs, _name_maps(names), recording or last_recording())
+    seeds = list(grad_outputs) if grad_outputs is not None else None
+    with gc_paused():
+        builder.walk()
+        builder.add_nodes()
+        builder.backward(seeds)
+    return builder.graph
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC: its passes walk whole autograd graphs and dominate big traces."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _name_maps(names: NamesArg) -> tuple[dict[int, str], dict[tuple[int, int], str]]:
+    """Leaf tensor id -> name, and (grad_fn id, output_nr) -> name; first name wins."""
+    pairs = names.items() if isinstance(names, Mapping) else (names or ())
+    leaf_names: dict[int, str] = {}
+    fn_names: dict[tuple[int, int], str] = {}
+    for name, tensor in pairs:
+        if not isinstance(tensor, torch.Tensor):
+            continue
+        if tensor.grad_fn is None:
+            leaf_names.setdefault(id(tensor), name)
+        else:
+            fn_names.setdefault((id(tensor.grad_fn), tensor.output_nr), name)
+    return leaf_names, fn_names
+
+
+class _GraphBuilder:
+    def __init__(self, outputs, name_maps, recording: Recording | None):
+        self.outputs = outputs
+        self.leaf_names, self.fn_names = name_maps
+        self.recording = recording
+        self.graph = nx.DiGraph()
+        self.node_id: dict[int, str] = {}  # id(grad_fn) or id(leaf tensor) -> node id
+        self.fns: list[object] = []  # op grad_fns, in walk order (kept alive)
+        self.leaves: list[torch.Tensor] = []
+        self.edges: list[tuple[str, str, int, int]] = []  # producer, consumer, out_nr, in_nr
+        self.known: dict[tuple[int, int], torch.Tensor] = {}
+        for out in outputs:
+            if out.grad_fn is not None:
+                self.known[(id(out.grad_fn), out.output_nr)] = out.detach()
+
+    # -- walk ---------------------------------------------------------------
+
+    def _key(self, fn) -> tuple[int, object]:
+        if type(fn).__name__ == "AccumulateGrad":
+            return id(fn.variable), fn.variable
+        return id(fn), fn
+
+    def _visit(self, obj, queue: deque) -> str:
+        key = id(obj)
+        node = self.node_id.get(key)
+        if node is None:
+            node = self.node_id[key] = f"n{len(self.node_id)}"
+            if isinstance(obj, torch.Tensor):
+                self.leaves.append(obj)
+            else:
+                self.fns.append(obj)
+                queue.append(obj)
+        return node
+
+    def walk(self) -> None:
+        queue: deque = deque()
+        for out in self.outputs:
+            if out.grad_fn is not None:
+                self._visit(out.grad_fn, queue)
+            elif out.requires_grad:
+                self._visit(out, queue)
+        while queue:
+            fn = queue.popleft()
+            consumer = self.node_id[id(fn)]
+            for in_nr, (producer_fn, out_nr) in enumerate(fn.next_functions):
+                if producer_fn is None:
+                    continue
+                _, obj = self._key(producer_fn)
+                producer = self._visit(obj, queue)
+                self.edges.append((producer, consumer, out_nr, in_nr))
+
+    # -- nodes --------------------------------------------------------------
+
+    def add_nodes(self) -> None:
+        G = self.graph
+        for leaf in self.leaves:
+            name = self.leaf_names.get(id(leaf))
+            G.add_node(
+                self.node_id[id(leaf)],
+                kind="leaf", op="AccumulateGrad", label=name or "leaf", name=name,
+                shape=tuple(leaf.shape), dtype=str(leaf.dtype), value=leaf.detach(),
+                grad=None, saved={}, order=None, note=None,
+            )
+        for fn in self.fns:
+            G.add_node(self.node_id[id(fn)], **self._op_attrs(fn))
+        for producer, consumer, out_nr, in_nr in self.edges:
+            if G.has_edge(producer, consumer):
+                G.edges[producer, consumer]["uses"].append((out_nr, in_nr))
+            else:
+                G.add_edge(producer, consumer, output_nr=out_nr, uses=[(out_nr, in_nr)],
+                           grad=None, contributions=[])
+        outputs = []
+        for k, out in enumerate(self.outputs):
+            node = f"out{k}"
+            outputs.append(node)
+            name = self._output_name(out)
+            G.add_node(
+                node, kind="output", op=None,
+                label=name or ("output" if len(self.outputs) == 1 else f"output {k}"),
+                name=name, shape=tuple(out.shape), dtype=str(out.dtype), value=out.detach(),
+                grad=None, saved={}, order=None, note=None,
+            )
+            source = out.grad_fn if out.grad_fn is not None else out
+            if id(source) in self.node_id:
+                G.add_edge(self.node_id[id(source)], node, output_nr=out.output_nr,
+                           uses=[(out.output_nr, 0)], grad=None, contributions=[])
+        G.graph["outputs"] = outputs
+        G.graph["grad_outputs"] = "ones"
+        G.graph["backward_error"] = None
+
+    def _output_name(self, out: torch.Tensor) -> str | None:
+        if out.grad_fn is None:
+            return self.leaf_names.get(id(out))
+        return self.fn_names.get((id(out.grad_fn), out.output_nr))
+
+    def _op_attrs(self, fn) -> dict:
+        op = type(fn).__name__
+        metadata = getattr(fn, "_input_metadata", None) or ()
+        n_out = max(len(metadata), 1)
+        values, notes = [], []
+        for nr in range(n_out):
+            value = self.known.get((id(fn), nr))
+            if value is None and self.recording is not None:
+                value, note = self.recording.value(fn, nr)
+                if note:
+                    notes.append(note)
+            values.append(value)
+        name = next(
+            (n for nr in range(n_out) if (n := self.fn_names.get((id(fn), nr)))), None
+        )
+        shape = tuple(metadata[0].shape) if len(metadata) == 1 else None
+        dtype = str(metadata[0].dtype) if metadata else None
+        return dict(
+            kind="op", op=op, label=op_label(op), name=name, shape=shape, dtype=dtype,
+            value=values[0] if n_out == 1 else tuple(values), grad=None,
+            saved=_saved_values(fn), order=None, note="; ".join(notes) or None,
+            n_outputs=n_out,
+        )
+
+    # -- backward -----------------------------------------------------------
+
+    def backward(self, seeds: list[torch.Tensor] | None) -> None:
+        G = self.graph
+        diff = [(k, out) for k, out in enumerate(self.outputs) if out.requires_grad]
+        if seeds is None:
+            seeds = [torch.ones_like(out) for out in self.outputs]
+        else:
+            G.graph["grad_outputs"] = "given"
+        for k in range(len(self.outputs)):
+            node = f"out{k}"
+            G.nodes[node]["grad"] = seeds[k].detach()
+            for producer in G.predecessors(node):
+                G.edges[producer, node]["grad"] = seeds[k].detach()
+        if not diff:
+            return
+        if not self.leaves:
+            self._note_missing("no input below this node requires grad")
+            return
+        ticket = count()
+        handles = []
+        for fn in self.fns:
+            handles.append(fn.register_hook(self._op_hook(fn, ticket)))
+        for leaf in self.leaves:
+            handles.append(leaf.register_hook(self._leaf_hook(self.node_id[id(leaf)], ticket)))
+        try:
+            torch.autograd.grad(
+                [out for _, out in diff], self.leaves, [seeds[k] for k, _ in diff],
+                retain_graph=True, allow_unused=True,
+            )
+        except Exception as exc:  # an unsupported or freed backward must not lose the graph
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            G.graph["backward_error"] = message
+            self._note_missing(f"backward stopped before this node: {message}")
+        finally:
+            for handle in handles:
+                handle.remove()
+        self._sum_edge_grads()
+
+    def _op_hook(self, fn, ticket):
+        """Post hook: the node's grad (grad_outputs), its order, and what it sends back.
+
+        Hooks fire as the engine executes nodes, so a counter gives the real order.
+        A node whose backward raises gets no grad; backward() notes why.
+        """
+        node = self.node_id[id(fn)]
+        attrs = self.graph.nodes[node]
+        edges = self.graph.pred[node]
+        inputs = [None if f is None else self.node_id[id(self._key(f)[1])]
+                  for f, _ in fn.next_functions]
+
+        def hook(grad_inputs, grad_outputs):
+            attrs["order"] = next(ticket)
+            grads = tuple(None if g is None else g.detach() for g in grad_outputs)
+            attrs["grad"] = grads[0] if len(grads) == 1 else grads
+            for producer, grad in zip(inputs, grad_inputs):
+                if producer is not None and grad is not None:
+                    edges[producer]["contributions"].append(grad.detach())
+
+        return hook
+
+    def _leaf_hook(self, node: str, ticket):
+        attrs = self.graph.nodes[node]
+
+        def hook(grad):
+            attrs["order"] = next(ticket)
+            attrs["grad"] = grad.detach()
+
+        return hook
+
+    def _sum_edge_grads(self) -> None:
+        for _, consumer, data in self.graph.edges(data=True):
+            parts = data["contributions"]
+            if parts and self.graph.nodes[consumer]["kind"] != "output":
+                total = parts[0]
+                for part in parts[1:]:
+                    total = total + part
+                data["grad"] = total
+
+    def _note_missing(self, why: str) -> None:
+        for _, attrs in self.graph.nodes(data=True):
+            if attrs["kind"] in ("op", "leaf") and attrs["order"] is None:
+                attrs["note"] = "; ".join(filter(None, (attrs["note"], why)))
+
+
+def _saved_values(fn) -> dict[str, object]:
+    """The node's `_saved_*` attributes; a freed buffer becomes the FREED marker."""
+    cls = type(fn)
+    attrs = _SAVED_ATTRS.get(cls)
+    if attrs is None:
+        attrs = _SAVED_ATTRS[cls] = tuple(a for a in dir(fn) if a.startswith("_saved_"))
+    saved: dict[str, object] = {}
+    for attr in attrs:
+        try:
+            value = getattr(fn, attr)
+        except RuntimeError:
+            value = FREED
+        saved[attr[len("_saved_"):]] = _plain(value)
+    return saved
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, torch.Size):
+        return tuple(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return value
