@@ -405,22 +405,22 @@ class Interpreter:
     def _run(self, node: ast.AST, fn: Callable, args: tuple, kwargs: dict,
              name: str | None = None) -> object:
         """Run one torch operation within the budget, errors located at `node`."""
-        self._guard(node, self.budget.op)
-        self._guard(node, lambda: self._check_result_size(args, kwargs, name))
         try:
+            self.budget.op()
+            self._check_result_size(args, kwargs, name)
             out = fn(*args, **kwargs)
-        except ProgramError:
-            raise
+            if isinstance(out, tuple) and not isinstance(out, torch.Size):
+                out = tuple(out)  # torch.return_types.max -> plain tuple
+            for item in out if isinstance(out, tuple) else (out,):
+                if isinstance(item, torch.Tensor):
+                    self.budget.spend(item.numel())
+        except ProgramError as exc:
+            raise self._error(node, exc.message) from None
         except MemoryError:
             raise self._error(node, "out of memory") from None
         except Exception as exc:  # torch reports shape/dtype problems many ways
             raise self._error(node, _first_line(exc)) from None
-        if isinstance(out, tuple) and not isinstance(out, torch.Size):
-            out = tuple(out)  # torch.return_types.max -> plain tuple
         self.recording.add(out)
-        for item in out if isinstance(out, tuple) else (out,):
-            if isinstance(item, torch.Tensor):
-                self._guard(node, lambda t=item: self.budget.spend(t.numel()))
         return out
 
     def _check_result_size(self, args: tuple, kwargs: dict, name: str | None) -> None:
