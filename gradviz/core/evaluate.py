@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import torch
 
+from gradviz.core.gradcheck import GradCheck, compare, numeric_gradients
 from gradviz.core.interpreter import Interpreter
 from gradviz.core.limits import Limits
 from gradviz.core.program import ProgramError, parse
@@ -34,6 +35,71 @@ class Evaluation:
     graph: nx.DiGraph
     _live_output: torch.Tensor = field(repr=False)
     _live_leaves: dict[str, torch.Tensor] = field(repr=False)
+    _seed: int = field(default=0, repr=False)
+    _limits: Limits = field(default_factory=Limits, repr=False)
+
+    def derivative(self, name: str, order: int = 1) -> torch.Tensor:
+        """dᵏ output / d nameᵏ for a scalar output and a scalar leaf (create_graph=True)."""
+        return self._derivative_tensor(name, order).detach()
+
+    def derivative_graph(self, name: str, order: int = 1) -> nx.DiGraph:
+        """The autograd graph of the order-k derivative computation itself."""
+        g = self._derivative_tensor(name, order)
+        return trace(g, names={name: self._live_leaves[name], f"d{order}/d{name}": g})
+
+    def _derivative_tensor(self, name: str, order: int) -> torch.Tensor:
+        if order < 1:
+            raise ValueError("order must be 1 or more")
+        leaf = self._leaf(name)
+        if self._live_output.numel() != 1 or leaf.numel() != 1:
+            raise ValueError("higher-order derivatives need a scalar output and a scalar leaf")
+        g = self._live_output
+        for _ in range(order):
+            if not g.requires_grad:
+                return torch.zeros_like(leaf)
+            (g,) = torch.autograd.grad(g, leaf, create_graph=True, allow_unused=True)
+            if g is None:
+                return torch.zeros_like(leaf)
+        return g
+
+    def jacobian(self, max_outputs: int = 10_000) -> dict[str, torch.Tensor]:
+        """{leaf: d output / d leaf} with shape output.shape + leaf.shape."""
+        out = self._live_output
+        if out.numel() > max_outputs:
+            raise ValueError(f"the output has more than {max_outputs:,} elements")
+        names = list(self._live_leaves)
+        leaves = [self._live_leaves[n] for n in names]
+        rows: dict[str, list[torch.Tensor]] = {n: [] for n in names}
+        flat = out.reshape(-1)
+        for i in range(flat.numel()):
+            grads = (
+                torch.autograd.grad(flat[i], leaves, retain_graph=True, allow_unused=True)
+                if out.requires_grad and leaves
+                else [None] * len(leaves)
+            )
+            for n, leaf, g in zip(names, leaves, grads):
+                rows[n].append(torch.zeros_like(leaf) if g is None else g.detach())
+        return {
+            n: torch.stack(rows[n]).reshape(*out.shape, *self._live_leaves[n].shape, 1).squeeze(-1)
+            for n in names
+        }
+
+    def check_gradients(self, rtol: float = 1e-3, atol: float = 1e-4) -> dict[str, GradCheck]:
+        """Per leaf: autograd's grad against float64 central finite differences."""
+        program = parse(self.text)
+
+        def run(values: dict[str, torch.Tensor]) -> torch.Tensor:
+            interpreter = Interpreter(program, self._limits, Recording(), seed=self._seed,
+                                      dtype=torch.float64, leaf_values=values)
+            return _output_tensor(program, interpreter.run())
+
+        numeric = numeric_gradients(run, self.leaves, seed=torch.ones_like(self.output))
+        return {n: compare(self.grads[n], numeric[n], rtol, atol) for n in self.leaves}
+
+    def _leaf(self, name: str) -> torch.Tensor:
+        if name not in self._live_leaves:
+            raise KeyError(f"no leaf named {name!r}; leaves are {sorted(self._live_leaves)}")
+        return self._live_leaves[name]
 
 
 def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evaluation:
@@ -91,6 +157,8 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
         graph=graph,
         _live_output=output,
         _live_leaves=live_leaves,
+        _seed=seed,
+        _limits=limits or Limits(),
     )
 
 

@@ -77,8 +77,19 @@ class RunResult:
 
 
 class Interpreter:
-    def __init__(self, program: Program, limits: Limits, recording: Recording, seed: int = 0):
+    def __init__(
+        self,
+        program: Program,
+        limits: Limits,
+        recording: Recording,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+        leaf_values: dict[str, torch.Tensor] | None = None,
+    ):
         self.program = program
+        # float64 with leaf_values replaces the leaves: how gradient checks re-run a program.
+        self.dtype = dtype
+        self.leaf_values = leaf_values or {}
         # Every torch op passes through _run, which records its outputs here; a
         # TorchFunctionMode would also intercept our own bookkeeping calls.
         self.recording = recording
@@ -181,12 +192,14 @@ class Interpreter:
         fresh_tensor = isinstance(value, torch.Tensor) and value.grad_fn is None and fresh
         if fresh_tensor and id(value) not in self.constants:
             if not value.is_floating_point():
-                value = value.float()
+                value = value.to(self.dtype)
             is_new_leaf = not value.requires_grad
             value.requires_grad_(True)
         version = self.versions.get(name, 0) + 1
         self.versions[name] = version
         label = name if version == 1 else f"{name} ({version})"
+        if is_new_leaf and label in self.leaf_values:
+            value = self.leaf_values[label]
         self.bindings.append(Binding(name, label, value, is_new_leaf))
         self.env[name] = value
         self.output, self.output_name, self.last_node = value, name, target
@@ -201,7 +214,7 @@ class Interpreter:
         if isinstance(value, list) and not all(_is_number(v) for v in _flatten(value)):
             raise self._error(node, "a list bound to a name must hold numbers; use stack([...])")
         if isinstance(value, bool | int | float | list):
-            return self._run(node, torch.tensor, (value,), {"dtype": torch.float32})
+            return self._run(node, torch.tensor, (value,), {"dtype": self.dtype})
         if isinstance(value, tuple) and all(isinstance(v, torch.Tensor) for v in value):
             return value
         if isinstance(value, torch.Tensor):
@@ -280,7 +293,7 @@ class Interpreter:
     def _tensorish(self, node: ast.AST, value: object) -> object:
         """Lists in arithmetic become tensors; anything non-numeric is refused."""
         if isinstance(value, list):
-            return self._run(node, torch.tensor, (value,), {"dtype": torch.float32})
+            return self._run(node, torch.tensor, (value,), {"dtype": self.dtype})
         if isinstance(value, torch.Tensor) or _is_number(value):
             return value
         raise self._error(node, f"cannot do arithmetic with {_describe(value)}")
@@ -384,7 +397,7 @@ class Interpreter:
             args = [self._int(node, a) if isinstance(a, torch.Tensor) else a for a in args]
             numel = _constructor_numel
             self._guard(node, lambda: self.budget.check_numel(numel(name, args, kwargs)))
-        kwargs["dtype"] = torch.float32
+        kwargs["dtype"] = self.dtype
         if name in ("randn", "rand"):
             kwargs["generator"] = self.generator
         out = self._run(node, spec.impl, tuple(args), kwargs, name)
