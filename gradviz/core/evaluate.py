@@ -129,7 +129,7 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
             live_leaves[b.label] = b.value
     names = list(bindings)
     if result.output_name is None:
-        names = [("output", output), *names]
+        names.append(("output", output))  # a name bound in the program wins
     try:
         graph = trace(output, names=names, recording=recording)
     except MemoryError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ class Interpreter:
                 self._aug_assign(stmt)
             elif isinstance(stmt, ast.Expr):
                 self.output = self._expr(stmt.value)
-                self.output_name = None
+                bare_name = isinstance(stmt.value, ast.Name) and stmt.value.id in self.env
+                self.output_name = stmt.value.id if bare_name else None
                 self.last_node = stmt
             elif isinstance(stmt, ast.For):
                 self._for(stmt)
@@ -175,6 +177,7 @@ class Interpreter:
                 call, f"nested loops would run {total:,} times "
                 f"(limit {self.budget.limits.max_iterations:,})",
             )
+        self._guard(call, lambda: self.budget.project_loop(total, _ops_per_iteration(stmt)))
         outer, self.loop_product = self.loop_product, total
         try:
             for i in steps:
@@ -210,10 +213,10 @@ class Interpreter:
         self.env[target.id] = value
 
     def _as_value(self, node: ast.AST, value: object) -> object:
-        """Numbers and number lists become float tensors when bound to a name."""
-        if isinstance(value, list) and not all(_is_number(v) for v in _flatten(value)):
-            raise self._error(node, "a list bound to a name must hold numbers; use stack([...])")
-        if isinstance(value, bool | int | float | list):
+        """Numbers and lists become float tensors when bound to a name."""
+        if isinstance(value, list):
+            return self._list_tensor(node, value)
+        if isinstance(value, bool | int | float):
             return self._run(node, torch.tensor, (value,), {"dtype": self.dtype})
         if isinstance(value, tuple) and all(isinstance(v, torch.Tensor) for v in value):
             return value
@@ -275,6 +278,7 @@ class Interpreter:
         symbol, fn = _BINOPS[type(op)]
         if _is_number(left) and _is_number(right):
             try:
+                self.budget.op()
                 return guarded_number_op(symbol, left, right)
             except ProgramError as exc:
                 raise self._error(node, exc.message) from None
@@ -286,6 +290,7 @@ class Interpreter:
     def _unary(self, node: ast.UnaryOp) -> object:
         value = self._expr(node.operand)
         if _is_number(value):
+            self._guard(node, self.budget.op)
             return -value if isinstance(node.op, ast.USub) else +value
         fn = operator.neg if isinstance(node.op, ast.USub) else operator.pos
         return self._run(node, fn, (self._tensorish(node, value),), {})
@@ -293,10 +298,21 @@ class Interpreter:
     def _tensorish(self, node: ast.AST, value: object) -> object:
         """Lists in arithmetic become tensors; anything non-numeric is refused."""
         if isinstance(value, list):
-            return self._run(node, torch.tensor, (value,), {"dtype": self.dtype})
+            return self._list_tensor(node, value)
         if isinstance(value, torch.Tensor) or _is_number(value):
             return value
         raise self._error(node, f"cannot do arithmetic with {_describe(value)}")
+
+    def _list_tensor(self, node: ast.AST, value: list) -> torch.Tensor:
+        """[1., 2.] becomes a tensor; [a, b] stacks its tensors so gradients flow through."""
+        if all(_is_number(v) for v in _flatten(value)):
+            return self._run(node, torch.tensor, (value,), {"dtype": self.dtype})
+        items = [self._list_tensor(node, v) if isinstance(v, list) else v for v in value]
+        if not all(isinstance(v, torch.Tensor) or _is_number(v) for v in items):
+            raise self._error(node, "a list may hold only numbers and tensors")
+        items = [v if isinstance(v, torch.Tensor)
+                 else torch.tensor(float(v), dtype=self.dtype) for v in items]
+        return self._run(node, torch.stack, (items,), {}, "stack")
 
     def _attribute(self, node: ast.Attribute) -> object:
         base = self._expr(node.value)
@@ -420,7 +436,7 @@ class Interpreter:
         """Run one torch operation within the budget, errors located at `node`."""
         try:
             self.budget.op()
-            self._check_result_size(args, kwargs, name)
+            inputs = self._check_result_size(args, kwargs, name)
             out = fn(*args, **kwargs)
             if isinstance(out, tuple) and not isinstance(out, torch.Size):
                 out = tuple(out)  # torch.return_types.max -> plain tuple
@@ -434,16 +450,43 @@ class Interpreter:
         except Exception as exc:  # torch reports shape/dtype problems many ways
             raise self._error(node, _first_line(exc)) from None
         self.recording.add(out)
+        # Built from a requires_grad=False constant: a constant too, not a new leaf.
+        derived = self.constants and isinstance(out, torch.Tensor) and out.grad_fn is None
+        if derived and any(id(t) in self.constants for t in inputs):
+            self.constants[id(out)] = out
         return out
 
-    def _check_result_size(self, args: tuple, kwargs: dict, name: str | None) -> None:
-        """Refuse an op whose result would be too large, before it allocates."""
+    def _check_result_size(
+        self, args: tuple, kwargs: dict, name: str | None
+    ) -> list[torch.Tensor]:
+        """Refuse an op whose result would be too large, before it allocates; charge its reads.
+
+        Returns the op's tensor inputs.
+        """
         tensors = [t for t in _flatten(args) if isinstance(t, torch.Tensor)]
         tensors += [t for t in kwargs.values() if isinstance(t, torch.Tensor)]
         if name in _MATMULS and len(tensors) >= 2:
             self.budget.check_matmul(tensors[0], tensors[1])
         if len(tensors) > 1:
             self.budget.check_numel(_result_numel(name, tensors))
+        self.budget.read(sum(t.numel() for t in tensors))
+        return tensors
+
+
+def _ops_per_iteration(loop: ast.For) -> int:
+    """Operations one pass of the loop body surely does (nested loops are checked themselves).
+
+    The language has no branches, so every operator and call in the body runs on every pass.
+    """
+    count, stack = 0, list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.For):
+            continue
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call, ast.AugAssign)):
+            count += 1
+        stack.extend(ast.iter_child_nodes(node))
+    return count
 
 
 def _is_number(value: object) -> bool:
@@ -537,14 +580,20 @@ def _constructor_numel(name: str, args: list, kwargs: dict) -> int:
         steps = args[2] if len(args) > 2 else kwargs.get("steps", 0)
         return _shape_numel([steps])
     if name == "arange":
-        bounds = list(args) or [kwargs.get("start", 0), kwargs.get("end", 0)]
-        start, end, step = (0, bounds[0], 1) if len(bounds) == 1 else (*bounds[:2], 1)
-        if len(bounds) > 2:
-            step = bounds[2]
+        start, end, step = _arange_bounds(args, kwargs)
         if not step:
             raise ValueError("arange() step must not be zero")
-        return max(0, int((float(end) - float(start)) / float(step)) + 1)
+        return max(0, math.ceil((float(end) - float(start)) / float(step)))
     return 0
+
+
+def _arange_bounds(args: list, kwargs: dict) -> tuple[object, object, object]:
+    """(start, end, step) as torch.arange reads them: one positional value is the end."""
+    if len(args) == 1 and "end" not in kwargs:
+        return kwargs.get("start", 0), args[0], kwargs.get("step", 1)
+    names = ["start", "end", "step"]
+    values = {"start": 0, "step": 1, **dict(zip(names, args)), **kwargs}
+    return values["start"], values.get("end", 0), values["step"]
 
 
 def _class_index_target(args: list) -> list:

@@ -23,8 +23,10 @@ class Limits:
     max_steps: int = 500_000  # statements executed, loops included
     max_loop: int = 10_000  # iterations of one for loop
     max_iterations: int = 100_000  # runs of the innermost body, nested loops multiplied
-    max_matmul_work: int = 2_000_000_000  # multiply-adds in one product
-    time_limit: float = 10.0  # seconds of wall time
+    max_matmul_work: int = 250_000_000  # multiply-adds in one product
+    max_total_matmul_work: int = 1_000_000_000  # multiply-adds in all products
+    max_work: int = 500_000_000  # elements read by all ops (a sum reads its whole input)
+    time_limit: float = 10.0  # seconds of wall time, a backstop behind the budgets above
 
 
 INT_BITS = 63
@@ -38,6 +40,8 @@ class Budget:
         self.ops = 0
         self.steps = 0
         self.elements = 0
+        self.work = 0
+        self.matmul_work = 0
         self.deadline = time.monotonic() + limits.time_limit
 
     def step(self) -> None:
@@ -70,10 +74,32 @@ class Budget:
                 "elements in all)"
             )
 
+    def read(self, numel: int) -> None:
+        self.work += numel
+        if self.work > self.limits.max_work:
+            raise ProgramError(
+                f"the program does too much work (over {self.limits.max_work:,} elements read)"
+            )
+
+    def project_loop(self, iterations: int, ops_per_iteration: int) -> None:
+        """Refuse a loop up front when it is bound to break max_ops, instead of running it."""
+        projected = self.ops + iterations * ops_per_iteration
+        if projected > self.limits.max_ops:
+            raise ProgramError(
+                f"this loop would do at least {projected:,} operations "
+                f"(limit {self.limits.max_ops:,})"
+            )
+
     def check_matmul(self, a: torch.Tensor, b: torch.Tensor) -> None:
         work = a.numel() * (b.shape[-1] if b.dim() >= 2 else 1)
         if work > self.limits.max_matmul_work:
             raise ProgramError(f"that product is too much work ({work:,} multiply-adds)")
+        self.matmul_work += work
+        if self.matmul_work > self.limits.max_total_matmul_work:
+            raise ProgramError(
+                f"the products are too much work in all (over "
+                f"{self.limits.max_total_matmul_work:,} multiply-adds)"
+            )
 
 
 def guarded_number_op(op: str, left: float, right: float) -> float:

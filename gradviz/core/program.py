@@ -127,14 +127,17 @@ def parse(text: str) -> Program:
     if len(text) > MAX_SOURCE_CHARS:
         raise ProgramError(f"the program is too long (over {MAX_SOURCE_CHARS:,} characters)")
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise ProgramError("the program contains a NUL character", line)
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        col = at - text.rfind("\n", 0, at)
+        raise ProgramError("the program contains a NUL character", line, col)
     if not text.strip():
         raise ProgramError("the program is empty: type an expression, e.g. y = a**2 + 3")
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
-        raise ProgramError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+        col = max(exc.offset or 1, 1) if exc.lineno else None
+        raise ProgramError(f"syntax error: {exc.msg}", exc.lineno, col) from None
     except (ValueError, MemoryError, RecursionError, OverflowError) as exc:
         raise ProgramError(f"cannot parse the program: {exc}") from None
     program = Program(text, tree)
@@ -146,17 +149,22 @@ def parse(text: str) -> Program:
 
 def _check(program: Program) -> None:
     """Walk the tree iteratively (a deep tree must not exhaust the C stack)."""
-    stack: list[tuple[ast.AST, int, ast.AST | None]] = [(program.tree, 0, None)]
+    # Each entry: node, depth, parent, and the nearest node with a position (ctx nodes have none).
+    stack: list[tuple[ast.AST, int, ast.AST | None, ast.AST]] = [
+        (program.tree, 0, None, program.tree)
+    ]
     count = 0
     while stack:
-        node, depth, parent = stack.pop()
+        node, depth, parent, where = stack.pop()
+        if hasattr(node, "lineno"):
+            where = node
         count += 1
         if count > MAX_AST_NODES:
-            raise program.error_at(node, f"the program is too large (over {MAX_AST_NODES:,} parts)")
+            raise program.error_at(where, f"the program is too big (over {MAX_AST_NODES:,} parts)")
         if depth > MAX_AST_DEPTH:
-            raise program.error_at(node, f"the program is nested too deeply (over {MAX_AST_DEPTH})")
+            raise program.error_at(where, f"the program nests too deeply (over {MAX_AST_DEPTH})")
         _check_node(program, node, parent)
-        stack.extend((child, depth + 1, node) for child in ast.iter_child_nodes(node))
+        stack.extend((child, depth + 1, node, where) for child in ast.iter_child_nodes(node))
 
 
 def _check_node(program: Program, node: ast.AST, parent: ast.AST | None) -> None:
