@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
 import torch
+
+from gradviz.core.atomic_file import atomic_path
 
 MAX_LISTED_ELEMENTS = 10_000
 TEXT_FORMATS = ("graphml", "json", "dot")
@@ -27,23 +28,13 @@ class ExportError(OSError):
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
     """Call write(tmp) on a temporary file beside `path`, then rename it into place."""
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+        with atomic_path(target) as tmp:
+            write(Path(tmp))
     except OSError as exc:
-        raise ExportError(f"cannot write to {directory}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        with open(tmp_path, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, target)
-    except BaseException as exc:
-        tmp_path.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
-        raise
+        if isinstance(exc, ExportError):
+            raise
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
 
 
 def export_graph(G: nx.DiGraph, path: str | os.PathLike, fmt: str | None = None) -> None:
