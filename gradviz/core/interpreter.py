@@ -535,15 +535,26 @@ def _result_numel(name: str | None, tensors: list[torch.Tensor]) -> int:
         a, b = tensors[0].shape, tensors[1].shape
         rows = a[-2:-1] if len(a) >= 2 else ()
         cols = b[-1:] if len(b) >= 2 else ()
-        try:
-            batch = torch.broadcast_shapes(a[:-2], b[:-2])
-        except RuntimeError:
-            return 0  # the real call reports the mismatch
-        return _prod((*batch, *rows, *cols))
-    try:
-        return _prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
-    except RuntimeError:
-        return 0
+        batch = _broadcast(a[:-2], b[:-2])
+        return 0 if batch is None else _prod((*batch, *rows, *cols))
+    shape = _broadcast(*(t.shape for t in tensors))
+    return 0 if shape is None else _prod(shape)
+
+
+def _broadcast(*shapes) -> tuple[int, ...] | None:
+    """The broadcast shape, or None if the shapes don't broadcast (the real call reports it).
+
+    Written out because torch.broadcast_shapes imports sympy on first use (~1 s).
+    """
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for shape in shapes:
+        for i, d in enumerate(shape, start=ndim - len(shape)):
+            if d != 1:
+                if out[i] not in (1, d):
+                    return None
+                out[i] = d
+    return tuple(out)
 
 
 def _prod(dims) -> int:

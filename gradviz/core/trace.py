@@ -237,10 +237,10 @@ class _GraphBuilder:
         for leaf in self.leaves:
             handles.append(leaf.register_hook(self._leaf_hook(self.node_id[id(leaf)], ticket)))
         try:
-            torch.autograd.grad(
-                [out for _, out in diff], self.leaves, [seeds[k] for k, _ in diff],
-                retain_graph=True, allow_unused=True,
-            )
+            # Seeding through sum(out * seed) rather than grad_outputs= gives the same
+            # gradients and skips torch's grad_outputs check, which imports sympy (~1 s).
+            total = sum((out * seeds[k]).sum() for k, out in diff)
+            torch.autograd.grad(total, self.leaves, retain_graph=True, allow_unused=True)
         except Exception as exc:  # an unsupported or freed backward must not lose the graph
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             G.graph["backward_error"] = message
