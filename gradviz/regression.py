@@ -1,0 +1,3 @@
+"""``gradviz.regression``: the textbook SGD regression, re-exported from the core."""
+
+from gradviz.core.regression import *  # noqa: F403
