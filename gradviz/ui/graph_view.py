@@ -1,0 +1,417 @@
+"""The graph view: an autograd graph as cards and curves you can zoom, pan and click.
+
+``set_graph`` measures every card, asks the Qt-free layered layout where to put them, and
+only then replaces the scene, so a failure leaves the previous graph on screen. Tooltips
+are built when asked for, not per item up front, to keep large graphs quick to load.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QToolTip,
+    QWidget,
+)
+
+from gradviz.core.formatting import LogScale, grad_magnitude, has_nonfinite
+from gradviz.core.layout import Layout, layered_layout
+from gradviz.ui import palette
+from gradviz.ui.edge_item import EdgeItem, Point, edge_tooltip
+from gradviz.ui.legend import GraphLegend
+from gradviz.ui.node_item import (
+    CardMetrics,
+    CardText,
+    Detail,
+    NodeItem,
+    card_text,
+    detail_for,
+    node_tooltip,
+)
+
+EMPTY_MESSAGE = "Type a program and press Ctrl+Enter"
+MIN_SCALE = 0.01
+MAX_SCALE = 4.0
+FIT_MAX_SCALE = 1.25
+"""Fitting a tiny graph stops here: huge cards look broken, not helpful."""
+FIT_MARGIN = 16
+WHEEL_STEP = 1.0015
+"""Zoom factor per unit of wheel angle: one 120-unit notch zooms by about 20%."""
+KEY_ZOOM = 1.25
+LEGEND_INSET = 8
+PORT_STEP = 8.0
+
+
+def _spread(count: int, height: float) -> list[float]:
+    """Vertical offsets for ``count`` edge ends on a card side, centred and evenly spaced."""
+    if count <= 1:
+        return [0.0] * count
+    step = min(PORT_STEP, (height - 16.0) / (count - 1))
+    return [(i - (count - 1) / 2) * step for i in range(count)]
+
+
+class GraphView(QGraphicsView):
+    """Shows one traced graph (``graph``); emits ``node_selected(node_id)`` on a click.
+
+    Wheel zooms around the cursor, dragging pans, ``F`` fits. ``select_node`` selects
+    without emitting, so a controller can mirror a selection made elsewhere.
+    """
+
+    node_selected = Signal(str)
+    selection_cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("graphView")
+        self.graph: nx.DiGraph | None = None
+        self.graph_layout: Layout | None = None
+        self._scene = QGraphicsScene(self)
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setScene(self._scene)
+        self._metrics = CardMetrics(self.font())
+        self._nodes: dict[str, NodeItem] = {}
+        self._edges: dict[tuple[str, str], EdgeItem] = {}
+        self._bounds = QRectF()
+        self._selected: str | None = None
+        self._color_by_grad = False
+        self._grad_scale: LogScale | None = None
+        self._auto_fit = True
+        self._press_pos: QPoint | None = None
+        self._legend = GraphLegend(self)
+        self._legend.hide()
+
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self.setBackgroundBrush(palette.BACKGROUND)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(200, 150)
+
+    # -- showing a graph ------------------------------------------------------------------
+
+    def set_graph(self, graph: nx.DiGraph | None) -> None:
+        """Lay out and draw ``graph`` (None or empty shows the empty-state hint), then fit."""
+        if graph is None or graph.number_of_nodes() == 0:
+            self._replace_scene(graph, None, {}, {})
+            return
+        texts = {node: card_text(attrs) for node, attrs in graph.nodes(data=True)}
+        sizes = {node: self._metrics.size(text) for node, text in texts.items()}
+        layout = layered_layout(graph, sizes)
+        self._replace_scene(graph, layout, texts, sizes)
+
+    def _replace_scene(
+        self,
+        graph: nx.DiGraph | None,
+        layout: Layout | None,
+        texts: dict[str, CardText],
+        sizes: dict[str, tuple[float, float]],
+    ) -> None:
+        self._scene.clear()
+        self._nodes.clear()
+        self._edges.clear()
+        self._selected = None
+        self._grad_scale = None
+        self.graph, self.graph_layout = graph, layout
+        if layout is None:
+            self._bounds = QRectF()
+            self._legend.hide()
+            self.setSceneRect(QRectF())
+            self.viewport().update()
+            return
+        for node, attrs in graph.nodes(data=True):
+            item = NodeItem(node, attrs, texts[node], sizes[node], self._metrics)
+            item.setPos(*layout.positions[node])
+            self._scene.addItem(item)
+            self._nodes[node] = item
+        for (u, v), points in self._edge_routes(graph, layout, sizes).items():
+            item = EdgeItem(u, v, points, has_nonfinite(graph.edges[u, v].get("grad")))
+            self._scene.addItem(item)
+            self._edges[u, v] = item
+        self._bounds = self._scene.itemsBoundingRect()
+        self._scene.setSceneRect(self._bounds)
+        if self._color_by_grad:
+            self._apply_colors()
+        self._update_legend()
+        self._auto_fit = True
+        self.fit()
+
+    def _edge_routes(
+        self, graph: nx.DiGraph, layout: Layout, sizes: dict
+    ) -> dict[tuple[str, str], list[Point]]:
+        """Start port, bend points and arrow tip of every edge.
+
+        Edge ends are spread along a card's side in the order of where they come from, so
+        several edges into one card arrive side by side instead of on one point.
+        """
+        pos, bends = layout.positions, layout.edge_points
+        start_dy: dict[tuple[str, str], float] = {}
+        end_dy: dict[tuple[str, str], float] = {}
+        for node in graph.nodes:
+            height = sizes[node][1]
+            succ, pred = graph.succ[node], graph.pred[node]
+            if len(succ) > 1:
+                outs = sorted(succ, key=lambda v, n=node: _next_y(bends.get((n, v)), pos[v]))
+                for v, dy in zip(outs, _spread(len(outs), height), strict=True):
+                    start_dy[node, v] = dy
+            if len(pred) > 1:
+                ins = sorted(pred, key=lambda u, n=node: _prev_y(bends.get((u, n)), pos[u]))
+                for u, dy in zip(ins, _spread(len(ins), height), strict=True):
+                    end_dy[u, node] = dy
+        routes = {}
+        for u, v in graph.edges:
+            (ux, uy), (vx, vy) = pos[u], pos[v]
+            start = (ux + sizes[u][0] / 2, uy + start_dy.get((u, v), 0.0))
+            tip = (vx - sizes[v][0] / 2, vy + end_dy.get((u, v), 0.0))
+            routes[u, v] = [start, *bends.get((u, v), ()), tip]
+        return routes
+
+    # -- queries (also used by tests) -----------------------------------------------------
+
+    def node_item(self, node_id: str) -> NodeItem:
+        return self._nodes[node_id]
+
+    def edge_item(self, source: str, target: str) -> EdgeItem:
+        return self._edges[source, target]
+
+    def node_items(self) -> list[NodeItem]:
+        return list(self._nodes.values())
+
+    def selected_node(self) -> str | None:
+        return self._selected
+
+    def zoom(self) -> float:
+        """The current scale: 1.0 means one scene unit per pixel."""
+        return self.transform().m11()
+
+    def detail_level(self) -> Detail:
+        """How much of each card is drawn at the current zoom."""
+        return detail_for(self.zoom())
+
+    def color_by_grad(self) -> bool:
+        return self._color_by_grad
+
+    # -- selection and colouring ----------------------------------------------------------
+
+    def select_node(self, node_id: str | None) -> None:
+        """Select a card (None clears) and scroll it into view; does not emit a signal."""
+        self._set_selection(node_id)
+        if node_id is not None:
+            self.ensureVisible(self._nodes[node_id], 40, 40)
+
+    def _set_selection(self, node_id: str | None) -> None:
+        if node_id is not None and node_id not in self._nodes:
+            raise KeyError(node_id)
+        for selected in (self._selected, node_id):
+            if selected is None:
+                continue
+            on = selected == node_id
+            self._nodes[selected].set_selected(on)
+            for edge in self._incident_edges(selected):
+                edge.set_highlighted(on)
+        self._selected = node_id
+
+    def _incident_edges(self, node_id: str) -> list[EdgeItem]:
+        g = self.graph
+        return [self._edges[u, node_id] for u in g.pred[node_id]] + [
+            self._edges[node_id, v] for v in g.succ[node_id]
+        ]
+
+    def set_color_by_grad(self, on: bool) -> None:
+        """Colour cards by |grad| on a log scale (viridis) instead of by kind."""
+        self._color_by_grad = bool(on)
+        if self.graph is not None and self._nodes:
+            self._apply_colors()
+            self._update_legend()
+
+    def _apply_colors(self) -> None:
+        if not self._color_by_grad:
+            for item in self._nodes.values():
+                item.set_header_color(palette.kind_color(item.kind))
+            return
+        magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
+        self._grad_scale = LogScale.fit(magnitudes.values())
+        for node, item in self._nodes.items():
+            m = magnitudes[node]
+            color = palette.NO_GRAD if not m else palette.viridis(self._grad_scale(m))
+            item.set_header_color(color)
+
+    def _update_legend(self) -> None:
+        nonfinite = any(item.nonfinite for item in self._nodes.values())
+        if self._color_by_grad and self._grad_scale is not None:
+            self._legend.show_grad_scale(self._grad_scale, nonfinite)
+        else:
+            self._legend.show_kinds(nonfinite)
+        self._legend.show()
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        corner = self.viewport().geometry().bottomLeft()
+        self._legend.move(
+            corner.x() + LEGEND_INSET, corner.y() - self._legend.height() - LEGEND_INSET + 1
+        )
+
+    # -- navigation -----------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """Show the whole graph, clear of the legend, at most at FIT_MAX_SCALE."""
+        if self._bounds.isEmpty():
+            return
+        view = self.viewport().rect()
+        reserved = self._legend.height() + LEGEND_INSET if self._legend.isVisible() else 0
+        width = max(view.width() - 2 * FIT_MARGIN, 1)
+        height = max(view.height() - 2 * FIT_MARGIN - reserved, 1)
+        scale = min(width / self._bounds.width(), height / self._bounds.height(), FIT_MAX_SCALE)
+        self._set_scale(max(scale, MIN_SCALE))
+        self.centerOn(self._bounds.center())
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + reserved // 2)
+
+    def zoom_by(self, factor: float, anchor: QPoint | None = None) -> None:
+        """Zoom keeping the scene point under ``anchor`` (viewport coords) where it is."""
+        anchor = anchor if anchor is not None else self.viewport().rect().center()
+        before = self.mapToScene(anchor)
+        self._set_scale(self.zoom() * factor)
+        moved = self.mapFromScene(before) - anchor
+        hbar, vbar = self.horizontalScrollBar(), self.verticalScrollBar()
+        hbar.setValue(hbar.value() + moved.x())
+        vbar.setValue(vbar.value() + moved.y())
+
+    def _set_scale(self, scale: float) -> None:
+        scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self._update_scroll_area()
+
+    def _update_scroll_area(self) -> None:
+        """Let the graph be panned until its edge reaches the far side of the viewport."""
+        if self._bounds.isEmpty():
+            return
+        s = self.zoom()
+        mx, my = self.viewport().width() / s, self.viewport().height() / s
+        self.setSceneRect(self._bounds.adjusted(-mx, -my, mx, my))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if not delta or self._bounds.isEmpty():
+            event.ignore()
+            return
+        self._auto_fit = False
+        self.zoom_by(WHEEL_STEP**delta, event.position().toPoint())
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        key = event.key()
+        if key == Qt.Key.Key_F:
+            self._auto_fit = True
+            self.fit()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self._auto_fit = False
+            self.zoom_by(KEY_ZOOM)
+        elif key == Qt.Key.Key_Minus:
+            self._auto_fit = False
+            self.zoom_by(1 / KEY_ZOOM)
+        else:
+            super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        press = self._press_pos
+        if press is not None and _dragged(press, event.position().toPoint()):
+            self._auto_fit = False
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        super().mouseReleaseEvent(event)
+        press, self._press_pos = self._press_pos, None
+        if event.button() != Qt.MouseButton.LeftButton or press is None:
+            return
+        event.accept()  # a left click or a pan: either way the view handled it
+        pos = event.position().toPoint()
+        if _dragged(press, pos):
+            return
+        item = self._item_at(pos)
+        if isinstance(item, NodeItem):
+            self._set_selection(item.node_id)
+            self.node_selected.emit(item.node_id)
+        elif item is None and self._selected is not None:
+            self._set_selection(None)
+            self.selection_cleared.emit()
+
+    def _item_at(self, pos: QPoint) -> QGraphicsItem | None:
+        """The card under ``pos`` if any (cards sit above edges), else the edge."""
+        items = self.items(pos)
+        return next((i for i in items if isinstance(i, NodeItem)), items[0] if items else None)
+
+    # -- painting and events --------------------------------------------------------------
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self._tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def _tooltip_at(self, pos: QPoint) -> str:
+        item, g = self._item_at(pos), self.graph
+        if isinstance(item, NodeItem):
+            return node_tooltip(g.nodes[item.node_id])
+        if isinstance(item, EdgeItem):
+            u, v = item.source, item.target
+            return edge_tooltip(g.nodes[u], g.nodes[v], g.edges[u, v])
+        return ""
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if self._nodes:
+            return
+        painter.save()
+        painter.resetTransform()
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        painter.setFont(font)
+        painter.setPen(palette.TEXT_DIM)
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_MESSAGE)
+        painter.restore()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._update_scroll_area()
+        self._place_legend()
+        if self._auto_fit:
+            self.fit()
+
+
+def _dragged(press: QPoint, release: QPoint) -> bool:
+    """True if the mouse moved far enough between press and release to be a pan, not a click."""
+    return (release - press).manhattanLength() > QApplication.startDragDistance()
+
+
+def _next_y(bends: list[Point] | None, target: Point) -> float:
+    return bends[0][1] if bends else target[1]
+
+
+def _prev_y(bends: list[Point] | None, source: Point) -> float:
+    return bends[-1][1] if bends else source[1]

@@ -1,0 +1,308 @@
+"""One card per autograd node: label, shape, forward value and gradient.
+
+Cards are the bulk of a large scene, so each is one item that paints itself (no child
+text items), keeps its strings pre-elided, and is cached in device coordinates: panning
+blits the cache, zooming re-renders it at the new scale so text stays crisp.
+Below a zoom threshold the text is skipped, and further out the card is a plain block.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+
+import torch
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from gradviz.core.formatting import (
+    MISSING,
+    format_shape,
+    format_tensor,
+    has_nonfinite,
+    is_listed,
+)
+from gradviz.core.op_info import op_info
+from gradviz.ui import palette
+
+CARD_MAX_ELEMS = 4
+CARD_DIGITS = 3
+CARD_SUMMARY_DIGITS = 2
+"""min/mean/max share a line, so each gets fewer digits (the inspector shows them all)."""
+PAD_X = 8.0
+HEADER_H = 20.0
+ROW_H = 16.0
+PAD_BOTTOM = 5.0
+MIN_WIDTH = 84.0
+MAX_WIDTH = 300.0
+RADIUS = 5.0
+KEY_GAP = 6.0
+TEXT_SLACK = 2.0
+"""Measured text must not be elided when drawn: allow for rounding at other zooms."""
+
+TEXT_MIN_SCALE = 0.45
+"""Below this zoom the text is a few pixels tall: draw the card without it."""
+BOX_MIN_SCALE = 0.12
+"""Below this zoom a card is a few pixels wide: draw a filled block and no border."""
+
+
+class Detail(IntEnum):
+    """How much of a card to draw at a given zoom."""
+
+    BLOCK = 0
+    BOX = 1
+    FULL = 2
+
+
+def detail_for(scale: float) -> Detail:
+    if scale >= TEXT_MIN_SCALE:
+        return Detail.FULL
+    if scale >= BOX_MIN_SCALE:
+        return Detail.BOX
+    return Detail.BLOCK
+
+
+@dataclass(frozen=True)
+class CardText:
+    """The strings on a card, before measuring and eliding."""
+
+    title: str
+    tag: str
+    rows: tuple[tuple[str, str], ...]
+
+
+def card_text(attrs: dict) -> CardText:
+    """What a node's card says: label, the variable an op is bound to, shape, value, grad."""
+    kind = attrs.get("kind")
+    title = str(attrs.get("label") or op_info(attrs.get("op")).label)
+    name = attrs.get("name")
+    tag = str(name) if kind == "op" and name and name != title else ""
+    rows: list[tuple[str, str]] = []
+    shape = attrs.get("shape")
+    if shape:
+        rows.append(("shape", format_shape(shape)))
+    for key in ("value", "grad") if kind != "constant" else ("value",):
+        rows.append((key, _card_value(attrs.get(key))))
+    return CardText(title, tag, tuple(rows))
+
+
+def _card_value(value: object) -> str:
+    summarised = isinstance(value, torch.Tensor) and not is_listed(value, CARD_MAX_ELEMS)
+    digits = CARD_SUMMARY_DIGITS if summarised else CARD_DIGITS
+    return format_tensor(value, CARD_MAX_ELEMS, digits, with_shape=False)
+
+
+class CardMetrics:
+    """Fonts and their metrics, made once per view: measuring is the hot loop of set_graph."""
+
+    def __init__(self, base: QFont) -> None:
+        self.body = QFont(base)
+        self.body.setPointSizeF(9.0)
+        self.title = QFont(self.body)
+        self.title.setBold(True)
+        self.tag = QFont(self.body)
+        self.tag.setItalic(True)
+        self.body_fm = QFontMetricsF(self.body)
+        self.title_fm = QFontMetricsF(self.title)
+        self.tag_fm = QFontMetricsF(self.tag)
+        self.key_width = max(self.body_fm.horizontalAdvance(k) for k in ("shape", "value", "grad"))
+        self._shapes: dict[tuple[float, float], tuple[QPainterPath, QPainterPath]] = {}
+        self._widths: dict[tuple[int, str], float] = {}  # labels and "—" repeat a lot
+
+    def _advance(self, fm: QFontMetricsF, text: str) -> float:
+        key = (id(fm), text)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = fm.horizontalAdvance(text)
+        return width
+
+    def size(self, text: CardText) -> tuple[float, float]:
+        """Card width and height that fit the text, within MIN_WIDTH..MAX_WIDTH."""
+        header = self._advance(self.title_fm, text.title)
+        if text.tag:
+            header += KEY_GAP * 2 + self._advance(self.tag_fm, text.tag)
+        body = max(self._advance(self.body_fm, value) for _, value in text.rows)
+        width = max(header, self.key_width + KEY_GAP + body) + 2 * PAD_X + TEXT_SLACK
+        width = min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(width)))
+        return float(width), HEADER_H + ROW_H * len(text.rows) + PAD_BOTTOM
+
+    def shapes(self, width: float, height: float) -> tuple[QPainterPath, QPainterPath]:
+        """Outline and header-band paths for a card size, shared by all cards of that size."""
+        key = (width, height)
+        if key not in self._shapes:
+            rect = QRectF(-width / 2, -height / 2, width, height)
+            outline = QPainterPath()
+            outline.addRoundedRect(rect, RADIUS, RADIUS)
+            band = QPainterPath()
+            band.addRect(QRectF(rect.left(), rect.top(), width, HEADER_H))
+            self._shapes[key] = (outline, outline.intersected(band))
+        return self._shapes[key]
+
+    def elide(self, text: str, font_metrics: QFontMetricsF, width: float) -> str:
+        return font_metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(width, 0.0))
+
+
+class NodeItem(QGraphicsItem):
+    """A node's card, centred on its layout position."""
+
+    def __init__(
+        self,
+        node_id: str,
+        attrs: dict,
+        text: CardText,
+        size: tuple[float, float],
+        metrics: CardMetrics,
+    ) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.kind = attrs.get("kind")
+        self.text = text
+        self.nonfinite = has_nonfinite(attrs.get("grad"))
+        self._metrics = metrics
+        width, height = size
+        self._rect = QRectF(-width / 2, -height / 2, width, height)
+        self._outline, self._band = metrics.shapes(width, height)
+        self._bounds = self._rect.adjusted(-2, -2, 2, 2)  # room for the selection outline
+        self._header_color = palette.kind_color(self.kind)
+        self._selected = False
+        self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
+        self.setZValue(1.0)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def _fitted_text(self) -> tuple[str, str, list[tuple[str, str]]]:
+        """Title, tag and rows cut to the card's width; done on first need, not per card up front.
+
+        Only cards clamped to MAX_WIDTH can overflow: the others were sized to their text.
+        """
+        if self._fitted is None:
+            text, m = self.text, self._metrics
+            if self._rect.width() < MAX_WIDTH:
+                self._fitted = (text.title, text.tag, list(text.rows))
+            else:
+                inner = self._rect.width() - 2 * PAD_X
+                tag = m.elide(text.tag, m.tag_fm, inner / 2) if text.tag else ""
+                tag_width = m.tag_fm.horizontalAdvance(tag) + KEY_GAP if tag else 0.0
+                title = m.elide(text.title, m.title_fm, inner - tag_width)
+                value_width = inner - m.key_width - KEY_GAP
+                rows = [(k, m.elide(v, m.body_fm, value_width)) for k, v in text.rows]
+                self._fitted = (title, tag, rows)
+        return self._fitted
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return self._rect.width(), self._rect.height()
+
+    @property
+    def header_color(self) -> QColor:
+        return QColor(self._header_color)
+
+    def set_header_color(self, color: QColor) -> None:
+        """Kind colour normally; the |grad| colour in colour-by-gradient mode."""
+        if color != self._header_color:
+            self._header_color = QColor(color)
+            self.update()
+
+    def is_selected(self) -> bool:
+        return self._selected
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self._selected:
+            self._selected = selected
+            self.update()
+
+    def displayed_rows(self) -> list[tuple[str, str]]:
+        """The (key, text) rows as drawn, after eliding."""
+        return list(self._fitted_text()[2])
+
+    # -- QGraphicsItem ----------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return self._outline
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        detail = detail_for(option.levelOfDetailFromTransform(painter.worldTransform()))
+        if detail is Detail.BLOCK:
+            painter.fillRect(self._rect, self._header_color)
+            return
+        border = self._border_pen()
+        painter.setPen(border)
+        if detail is Detail.BOX:  # the kind (or |grad|) colour is all one can see here
+            painter.setBrush(self._header_color)
+            painter.drawPath(self._outline)
+            return
+        painter.setBrush(palette.CARD_BODY)
+        painter.drawPath(self._outline)
+        painter.fillPath(self._band, self._header_color)
+        self._paint_text(painter)
+        painter.setPen(border)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._outline)  # again, so the band and text do not cover the border
+
+    def _border_pen(self) -> QPen:
+        """Cosmetic (fixed pixel width), so borders neither vanish nor bloat with zoom."""
+        if self._selected:
+            pen = QPen(palette.SELECTED, 3.0)
+        elif self.nonfinite:
+            pen = QPen(palette.NONFINITE, 2.5)
+        else:
+            pen = QPen(palette.CARD_BORDER, 1.0)
+        pen.setCosmetic(True)
+        return pen
+
+    def _paint_text(self, painter: QPainter) -> None:
+        m, r = self._metrics, self._rect
+        title, tag, rows = self._fitted_text()
+        header = QRectF(r.left() + PAD_X, r.top(), r.width() - 2 * PAD_X, HEADER_H)
+        ink = palette.text_on(self._header_color)
+        painter.setPen(ink)
+        painter.setFont(m.title)
+        middle = Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(header, Qt.AlignmentFlag.AlignLeft | middle, title)
+        if tag:
+            painter.setFont(m.tag)
+            painter.drawText(header, Qt.AlignmentFlag.AlignRight | middle, tag)
+        painter.setFont(m.body)
+        left = r.left() + PAD_X
+        value_left = left + m.key_width + KEY_GAP
+        y = r.top() + HEADER_H + 1
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        for key, value in rows:
+            painter.setPen(palette.TEXT_DIM)
+            painter.drawText(QRectF(left, y, m.key_width, ROW_H), align, key)
+            alarm = key == "grad" and self.nonfinite
+            painter.setPen(palette.NONFINITE if alarm else palette.TEXT)
+            value_rect = QRectF(value_left, y, r.right() - PAD_X - value_left, ROW_H)
+            painter.drawText(value_rect, align, value)
+            y += ROW_H
+
+
+def node_tooltip(attrs: dict) -> str:
+    """Hover text for a card: what the node is, with more of its value and gradient."""
+    info = op_info(attrs.get("op"))
+    esc = html.escape
+    label = esc(str(attrs.get("label") or info.label))
+    lines = [f"<b>{label}</b> ({esc(str(attrs.get('kind') or '?'))})"]
+    if attrs.get("op"):
+        lines.append(esc(f"{attrs['op']}: {info.meaning}"))
+    if attrs.get("name"):
+        lines.append(f"bound to <i>{esc(str(attrs['name']))}</i>")
+    if attrs.get("shape") is not None:
+        lines.append(esc(f"shape {format_shape(attrs['shape'])}, {attrs.get('dtype') or MISSING}"))
+    lines.append(f"value: {esc(format_tensor(attrs.get('value'), 16))}")
+    grad = esc(format_tensor(attrs.get("grad"), 16))
+    if has_nonfinite(attrs.get("grad")):
+        grad = f"<span style='color:{palette.NONFINITE.name()}'>{grad}</span>"
+    lines.append(f"grad: {grad}")
+    if attrs.get("note"):
+        lines.append(f"<i>{esc(str(attrs['note']))}</i>")
+    return "<br>".join(lines)
