@@ -1,0 +1,90 @@
+"""The loss landscape: MSE over (w, b) as a heat map with contours, and SGD's path on it.
+
+The grid and the contours (exact ellipses: the MSE is quadratic) come from ``LossSurface``
+in closed form, once per data set; a redraw only moves the path and the current point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import QtCore
+
+from gradviz.core.regression import LossSurface
+from gradviz.ui.training_plots import FIT_PEN, TEXT_COLOR, add_legend, light_plot
+
+GRID_SIZE = 121
+CONTOURS = 9
+
+
+class LandscapePlot:
+    """Heat map of log10 MSE over a square around the optimum that holds the start point.
+
+    The view stays on that square: a diverging path leaves it instead of shrinking it.
+    """
+
+    def __init__(self) -> None:
+        self.widget = light_plot("Loss landscape  MSE(w, b)", "w  (coefficient)", "b  (bias)")
+        colormap = pg.colormap.get("viridis")
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setZValue(-10)
+        self.widget.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(colorMap=colormap, interactive=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=self.widget.getPlotItem())
+        self.colorbar.getAxis("right").setTextPen(TEXT_COLOR)
+        self.colorbar.getAxis("right").setLabel("log10 MSE", color=TEXT_COLOR)
+        # All rings in one item, NaN-separated: one setData per data set.
+        self.contours = self.widget.plot([], [], pen=pg.mkPen(255, 255, 255, 140), connect="finite")
+        add_legend(self.widget, dark=True)
+        self.path = self.widget.plot([], [], pen=pg.mkPen("w", width=1.5), name="SGD path")
+        self.current = self.widget.plot(
+            [],
+            [],
+            pen=None,
+            symbol="o",
+            symbolSize=11,
+            symbolPen=pg.mkPen("w", width=1.5),
+            symbolBrush=FIT_PEN.color(),
+            name="current (w, b)",
+        )
+        self.optimum = self.widget.plot(
+            [],
+            [],
+            pen=None,
+            symbol="star",
+            symbolSize=17,
+            symbolPen=pg.mkPen("k"),
+            symbolBrush="#ffdd33",
+            name="least squares",
+        )
+
+    def set_surface(
+        self, surface: LossSurface, optimum: tuple[float, float], start: tuple[float, float]
+    ) -> None:
+        """Grid a square centred on the optimum, wide enough to show where SGD starts."""
+        half = 1.2 * max(abs(start[0] - optimum[0]), abs(start[1] - optimum[1]), 0.5)
+        ws = np.linspace(optimum[0] - half, optimum[0] + half, GRID_SIZE)
+        bs = np.linspace(optimum[1] - half, optimum[1] + half, GRID_SIZE)
+        log_mse = np.log10(surface.grid(ws, bs))
+        low, high = float(log_mse.min()), float(log_mse.max())
+        self.image.setImage(log_mse, levels=(low, high))
+        pixel = ws[1] - ws[0]
+        side = pixel * GRID_SIZE
+        self.image.setRect(QtCore.QRectF(ws[0] - pixel / 2, bs[0] - pixel / 2, side, side))
+        self.colorbar.setLevels((low, high))
+        # Contours evenly spaced in log MSE: rings get denser towards the optimum.
+        rings = [surface.contour(10**level) for level in np.linspace(low, high, CONTOURS + 2)[1:-1]]
+        gap = np.array([np.nan])
+        self.contours.setData(
+            np.concatenate([part for ring_w, _ in rings for part in (ring_w, gap)]),
+            np.concatenate([part for _, ring_b in rings for part in (ring_b, gap)]),
+        )
+        self.optimum.setData([optimum[0]], [optimum[1]])
+        self.widget.setRange(
+            xRange=(float(ws[0]), float(ws[-1])), yRange=(float(bs[0]), float(bs[-1])), padding=0
+        )
+
+    def set_path(self, ws: np.ndarray, bs: np.ndarray) -> None:
+        """The trajectory so far; its last point is the current (w, b)."""
+        self.path.setData(ws, bs)
+        self.current.setData(ws[-1:], bs[-1:])

@@ -1,0 +1,215 @@
+"""The training tab's side panel: settings, run buttons, progress and live numbers.
+
+Widgets only; the tab decides what they do. The object names are what tests and the
+main window look them up by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.core.regression import EpochResult
+
+SPEEDS: list[tuple[str, float | None]] = [
+    ("1 epoch/s", 1.0),
+    ("3 epochs/s", 3.0),
+    ("10 epochs/s", 10.0),
+    ("30 epochs/s", 30.0),
+    ("100 epochs/s", 100.0),
+    ("as fast as possible", None),
+]
+DEFAULT_SPEED = 2  # the book's 30 epochs over about 3 s
+# A combo, not a free spin box: batches of 8+ keep one epoch (and so the wait for Stop)
+# under half a second even on the largest data set.
+BATCH_SIZES: list[tuple[str, int | None]] = [("full batch", None)] + [
+    (str(n), n) for n in (256, 128, 64, 32, 16, 8)
+]
+RANDOM_COEF = -10.0  # the coefficient box's minimum doubles as "draw one from the seed"
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    n_samples: int
+    noise: float
+    coef: float | None
+    bias: float
+    seed: int
+
+
+def _spin(name: str, low: int, high: int, value: int) -> QSpinBox:
+    box = QSpinBox(objectName=name)
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setGroupSeparatorShown(True)
+    return box
+
+
+def _dspin(
+    name: str, low: float, high: float, value: float, decimals: int, step: float
+) -> QDoubleSpinBox:
+    box = QDoubleSpinBox(objectName=name)
+    box.setDecimals(decimals)  # before the range and value, which it rounds
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSingleStep(step)
+    return box
+
+
+class TrainingControls(QWidget):
+    """Settings on top, the run buttons and progress below, then the live numbers."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.samples = _spin("samples", 10, 10_000, 1500)
+        self.noise = _dspin("noise", 0.0, 5.0, 0.2, 2, 0.05)
+        self.coef = _dspin("trueCoef", RANDOM_COEF, 10.0, RANDOM_COEF, 2, 0.1)
+        self.coef.setSpecialValueText("random (from seed)")
+        self.bias = _dspin("bias", -10.0, 10.0, 2.0, 2, 0.5)
+        self.seed = _spin("seed", 0, 999_999, 0)
+        self.data_box = QGroupBox("Data")
+        data_form = QFormLayout(self.data_box)
+        data_form.addRow("Samples", self.samples)
+        data_form.addRow("Noise (std)", self.noise)
+        data_form.addRow("True coefficient", self.coef)
+        data_form.addRow("Bias", self.bias)
+        data_form.addRow("Seed", self.seed)
+
+        self.learning_rate = _dspin("learningRate", 0.0001, 100.0, 0.1, 4, 0.01)
+        self.epochs = _spin("epochs", 1, 1_000_000, 30)
+        self.batch_size = QComboBox(objectName="batchSize")
+        for label, size in BATCH_SIZES:
+            self.batch_size.addItem(label, size)
+        self.training_box = QGroupBox("Training")
+        training_form = QFormLayout(self.training_box)
+        training_form.addRow("Learning rate", self.learning_rate)
+        training_form.addRow("Epochs", self.epochs)
+        training_form.addRow("Batch size", self.batch_size)
+        self.speed = QComboBox(objectName="trainSpeed")
+        for label, pace in SPEEDS:
+            self.speed.addItem(label, pace)
+        self.speed.setCurrentIndex(DEFAULT_SPEED)
+        self.speed.setToolTip("Changes apply at once, even during a run.")
+
+        self.start = QPushButton("Start", objectName="trainStartButton")
+        self.pause = QPushButton("Pause", objectName="trainPauseButton")
+        self.step = QPushButton("Step", objectName="trainStepButton")
+        self.stop = QPushButton("Stop", objectName="trainStopButton")
+        self.reset = QPushButton("Reset", objectName="trainResetButton")
+        self.step.setToolTip("Run one epoch, then pause.")
+        self.reset.setToolTip("Stop, and put the model back at its starting point.")
+        buttons = QGridLayout()
+        for i, button in enumerate((self.start, self.pause, self.step, self.stop, self.reset)):
+            buttons.addWidget(button, i // 3, i % 3)
+
+        self.locked_hint = QLabel(
+            "Settings are locked during a run: Stop or Reset to change them.",
+            objectName="settingsHint",
+            wordWrap=True,
+        )
+        self.locked_hint.setStyleSheet("color: #8a6d00;")
+        self.locked_hint.hide()
+        self.progress = QProgressBar(objectName="trainProgress", format="%v / %m epochs")
+        self.summary = QLabel(objectName="trainSummary", wordWrap=True)
+        self.live = LiveNumbers()
+        self.log_scale = QCheckBox("Log-scale MSE", objectName="mseLogScale")
+        self.show_graph = QPushButton("Show this step's graph", objectName="showGraphButton")
+        self.show_graph.setToolTip(
+            "Open the autograd graph of this step's loss mean((y - (X@w + b))²) "
+            "at the current w and b, on the first 8 samples, in the Graph tab."
+        )
+
+        column = QVBoxLayout(self)
+        column.addWidget(self.data_box)
+        column.addWidget(self.training_box)
+        speed_form = QFormLayout()
+        speed_form.addRow("Speed", self.speed)
+        column.addLayout(speed_form)
+        column.addLayout(buttons)
+        column.addWidget(self.locked_hint)
+        column.addWidget(self.progress)
+        column.addWidget(self.live)
+        column.addWidget(self.log_scale)
+        column.addWidget(self.show_graph)
+        column.addWidget(self.summary)
+        column.addStretch(1)
+
+    def data_settings(self) -> DataSettings:
+        coef = self.coef.value()
+        return DataSettings(
+            n_samples=self.samples.value(),
+            noise=self.noise.value(),
+            coef=None if coef == RANDOM_COEF else coef,
+            bias=self.bias.value(),
+            seed=self.seed.value(),
+        )
+
+    def pace(self) -> float | None:
+        return self.speed.currentData()
+
+    def batch(self) -> int | None:
+        return self.batch_size.currentData()
+
+    def lock_settings(self, locked: bool) -> None:
+        """Data and training settings cannot change under a running worker."""
+        self.data_box.setEnabled(not locked)
+        self.training_box.setEnabled(not locked)
+        self.locked_hint.setVisible(locked)
+
+
+class LiveNumbers(QGroupBox):
+    """w, b and the gradients autograd just computed, plus where SGD is heading."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Live", parent)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        form = QFormLayout(self)
+        self.values: dict[str, QLabel] = {}
+        for key, text in [
+            ("epoch", "epoch"),
+            ("loss", "MSE"),
+            ("w", "w"),
+            ("b", "b"),
+            ("grad_w", "dL/dw"),
+            ("grad_b", "dL/db"),
+            ("target", "least squares"),
+        ]:
+            label = QLabel(objectName=f"live_{key}")
+            label.setFont(mono)
+            form.addRow(text, label)
+            self.values[key] = label
+
+    def show_start(self, w: float, b: float, optimum: tuple[float, float]) -> None:
+        for key in ("epoch", "loss", "grad_w", "grad_b"):
+            self.values[key].setText("—")
+        self.values["w"].setText(_param(w))
+        self.values["b"].setText(_param(b))
+        self.values["target"].setText(f"w* {optimum[0]:+.4f}  b* {optimum[1]:+.4f}")
+
+    def show_result(self, result: EpochResult) -> None:
+        self.values["epoch"].setText(f"{result.epoch:,}")
+        self.values["loss"].setText(f"{result.loss:.6g}")
+        self.values["w"].setText(_param(result.w))
+        self.values["b"].setText(_param(result.b))
+        self.values["grad_w"].setText(f"{result.grad_w:+.3e}")
+        self.values["grad_b"].setText(f"{result.grad_b:+.3e}")
+
+
+def _param(value: float) -> str:
+    """Fixed decimals while training behaves; exponent form once a run blows up."""
+    return f"{value:+.5f}" if abs(value) < 1e4 else f"{value:+.4e}"

@@ -1,0 +1,367 @@
+"""The training tab: watch textbook SGD fit a line, with the epochs on a worker thread.
+
+The worker only emits results. This tab keeps the latest one and the history, and a
+timer redraws from them, one plot per tick, at most ~60 ticks a second and less when
+drawing is slow: the GUI's cost does not grow with the worker's speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from enum import Enum, auto
+
+import numpy as np
+import torch
+from PySide6.QtCore import Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
+
+from gradviz.core.regression import (
+    EpochResult,
+    Linear,
+    LossSurface,
+    least_squares,
+    make_data,
+    step_graph,
+)
+from gradviz.ui.landscape import LandscapePlot
+from gradviz.ui.training_controls import TrainingControls
+from gradviz.ui.training_history import RunHistory
+from gradviz.ui.training_plots import DataPlot, LossCurvePlot
+from gradviz.ui.training_worker import RunConfig, RunSummary, TrainingWorker
+
+REDRAW_MS = 16  # ~60 Hz at most, however fast the worker runs
+GUI_SHARE = 0.1  # redraws may take at most this share of the GUI thread's time
+_MODEL_SEED_SALT = 0x5EED  # the model's start must not be drawn from the data's stream
+
+
+class _State(Enum):
+    IDLE = auto()  # a fresh model, nothing run yet
+    RUNNING = auto()
+    PAUSED = auto()
+    DONE = auto()  # finished, stopped, diverged or failed
+
+
+def summary_text(summary: RunSummary, coef: float, bias: float, final_mse: float | None) -> str:
+    """The book's closing sentence: true vs learned coefficient and bias, then the MSE."""
+    if summary.diverged_at is not None:
+        return f"Diverged at epoch {summary.diverged_at:,} — lower the learning rate."
+    last = summary.last
+    if last is None:
+        return "Stopped before the first epoch."
+    if summary.stopped:
+        ending = f"Stopped at epoch {last.epoch:,} of {summary.epochs:,}; MSE {final_mse:.4f}."
+    else:
+        ending = f"Final MSE {final_mse:.4f} after {last.epoch:,} epochs."
+    return (
+        f"True coefficient is {coef:.2f} and learned coefficient is {last.w:.2f}.\n"
+        f"True bias is {bias:.2f} and learned bias is {last.b:.2f}.\n"
+        f"{ending}"
+    )
+
+
+class TrainingTab(QWidget):
+    """Controls, the three plots, and the worker thread that it owns.
+
+    Embed it anywhere; call ``shutdown()`` before the application quits (its own
+    ``closeEvent`` does so when it is a top-level window).
+    """
+
+    graph_requested = Signal(object)  # networkx.DiGraph of the current step's loss
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainingTab")
+        self.controls = TrainingControls()
+        self.data_plot = DataPlot()
+        self.loss_plot = LossCurvePlot()
+        self.landscape = LandscapePlot()
+        self._history = RunHistory()
+        self._latest: EpochResult | None = None
+        self._parts = (self._draw_fit, self._draw_curve, self._draw_path)
+        self._stale: set[Callable[[], None]] = set()  # parts behind the latest result
+        self._next_part = 0
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._state = _State.IDLE
+        self._redraw_timer = QTimer(self, interval=REDRAW_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
+        self._build_layout()
+        self._connect_controls()
+        self._load_data()
+
+    # -- public -------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Ask the worker to stop and wait for its thread (never ``terminate()``)."""
+        if self._worker is not None:
+            self._worker.stop()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        self._redraw_timer.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.shutdown()
+        super().closeEvent(event)
+
+    def is_running(self) -> bool:
+        """True from Start (or Step) until the run finishes, stops, diverges or fails."""
+        return self._state in (_State.RUNNING, _State.PAUSED)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        side = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        side.setWidget(self.controls)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFixedWidth(self.controls.sizeHint().width() + 20)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.data_plot.widget)
+        top.addWidget(self.landscape.widget)
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(top)
+        plots.addWidget(self.loss_plot.widget)
+        plots.setSizes([600, 400])
+        row = QHBoxLayout(self)
+        row.addWidget(side)
+        row.addWidget(plots, 1)
+
+    def _connect_controls(self) -> None:
+        c = self.controls
+        for box in (c.samples, c.noise, c.coef, c.bias, c.seed):
+            box.valueChanged.connect(self._load_data)
+        c.start.clicked.connect(self._start)
+        c.pause.clicked.connect(self._toggle_pause)
+        c.step.clicked.connect(self._step)
+        c.stop.clicked.connect(self._stop)
+        c.reset.clicked.connect(self._reset)
+        c.speed.currentIndexChanged.connect(self._apply_pace)
+        c.log_scale.toggled.connect(self.loss_plot.set_log)
+        c.show_graph.clicked.connect(self._request_graph)
+
+    # -- data and model -----------------------------------------------------------------
+
+    def _load_data(self) -> None:
+        """New data from the settings; everything derived from it is computed once here."""
+        s = self.controls.data_settings()
+        self._X, self._y, self._coef = make_data(s.n_samples, s.noise, s.bias, s.coef, s.seed)
+        self._bias = s.bias
+        self._surface = LossSurface.from_data(self._X, self._y)
+        self._optimum = least_squares(self._X, self._y)
+        self.data_plot.set_data(self._X, self._y, self._coef, self._bias)
+        self._reset()
+        self.landscape.set_surface(self._surface, self._optimum, self._start_point)
+
+    def _reset(self) -> None:
+        """Forget any run and put a fresh model at the seed's starting point."""
+        self._forget_run()
+        seed = self.controls.seed.value() ^ _MODEL_SEED_SALT
+        self._model = Linear(1, 1, generator=torch.Generator().manual_seed(seed))
+        self._start_point = (self._model.w.item(), self._model.b.item())
+        self._history.clear()
+        self._latest = None
+        self._stale.clear()
+        self.data_plot.set_fit(*self._start_point)
+        self.loss_plot.set_curve(np.empty(0), np.empty(0))
+        self.landscape.set_path(np.array([self._start_point[0]]), np.array([self._start_point[1]]))
+        c = self.controls
+        c.progress.setRange(0, c.epochs.value())
+        c.progress.setValue(0)
+        c.live.show_start(*self._start_point, self._optimum)
+        self._show_summary("")
+        self._set_state(_State.IDLE)
+
+    # -- run control --------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self.is_running():
+            return
+        if self._state is not _State.IDLE:
+            self._reset()
+        self._launch(paused=False)
+
+    def _step(self) -> None:
+        if self._state is _State.RUNNING:
+            return
+        if self._state is not _State.PAUSED:
+            if self._state is not _State.IDLE:
+                self._reset()
+            self._launch(paused=True)
+        self._worker.step_once()
+
+    def _toggle_pause(self) -> None:
+        if self._state is _State.RUNNING:
+            self._worker.pause()
+            self._set_state(_State.PAUSED)
+        elif self._state is _State.PAUSED:
+            self._worker.resume()
+            self._show_summary("")
+            self._set_state(_State.RUNNING)
+
+    def _stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        self.controls.stop.setEnabled(False)
+
+    def _apply_pace(self) -> None:
+        if self._worker is not None:
+            self._worker.set_pace(self.controls.pace())
+
+    def _launch(self, paused: bool) -> None:
+        c = self.controls
+        config = RunConfig(
+            self._X, self._y, self._model, c.learning_rate.value(), c.epochs.value(), c.batch()
+        )
+        c.progress.setRange(0, config.epochs)
+        self.loss_plot.set_planned_epochs(config.epochs)
+        thread = QThread()
+        worker = TrainingWorker(config, pace=c.pace(), paused=paused)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.epochs_done.connect(self._on_epochs)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.paused_at.connect(self._on_paused)
+        # Direct: the worker's own thread ends its event loop, even if the GUI is busy.
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.failed.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        self._thread, self._worker = thread, worker
+        self._set_state(_State.PAUSED if paused else _State.RUNNING)
+        self._redraw_timer.start()
+        thread.start()
+
+    def _forget_run(self) -> None:
+        """Stop and join the current run; its queued signals are then ignored."""
+        self.shutdown()
+        self._thread = self._worker = None
+
+    def _set_state(self, state: _State) -> None:
+        self._state = state
+        c = self.controls
+        active = self.is_running()
+        c.start.setEnabled(not active)
+        c.pause.setEnabled(active)
+        c.pause.setText("Resume" if state is _State.PAUSED else "Pause")
+        c.step.setEnabled(state is not _State.RUNNING)
+        c.stop.setEnabled(active)
+        c.lock_settings(active)
+
+    # -- worker signals -----------------------------------------------------------------
+
+    # Real Qt slots (@Slot), not plain methods: PySide 6.8+ can crash delivering a
+    # cross-thread signal to an undecorated method (PYSIDE-3124).
+
+    def _from_current_worker(self) -> bool:
+        """Signals still queued from a run that Reset already forgot must not draw."""
+        return self._worker is not None and self.sender() is self._worker
+
+    @Slot(object)
+    def _on_epochs(self, results: tuple[EpochResult, ...]) -> None:
+        if self._from_current_worker():
+            self._history.extend(results)
+            self._latest = results[-1]
+            self._stale.update(self._parts)
+
+    @Slot(object)
+    def _on_finished(self, summary: RunSummary) -> None:
+        if not self._from_current_worker():
+            return
+        self._redraw_all()
+        self._redraw_timer.stop()
+        last = summary.last
+        mse = None if last is None else float(self._surface(last.w, last.b))
+        self._show_summary(
+            summary_text(summary, self._coef, self._bias, mse),
+            error=summary.diverged_at is not None,
+        )
+        if summary.diverged_at is not None:
+            self.controls.log_scale.setChecked(True)  # the blow-up is only readable in log
+        self._set_state(_State.DONE)
+
+    @Slot(int)
+    def _on_paused(self, epoch: int) -> None:
+        if self._from_current_worker() and self._state is _State.PAUSED:
+            self._show_summary(f"Paused after epoch {epoch:,}: Step runs one more, Resume goes on.")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self._from_current_worker():
+            self._redraw_all()
+            self._redraw_timer.stop()
+            self._show_summary(f"Training failed: {message}", error=True)
+            self._set_state(_State.DONE)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        """Draw the next stale part: one plot per tick keeps every event-loop stall short."""
+        for _ in self._parts:
+            part = self._parts[self._next_part]
+            self._next_part = (self._next_part + 1) % len(self._parts)
+            if part in self._stale:
+                started = time.perf_counter()
+                self._stale.discard(part)
+                part()
+                self._pace_redraws(time.perf_counter() - started)
+                return
+
+    def _redraw_all(self) -> None:
+        for part in self._parts:
+            if part in self._stale:
+                self._stale.discard(part)
+                part()
+
+    def _draw_fit(self) -> None:
+        result = self._latest
+        self.data_plot.set_fit(result.w, result.b)
+        self.controls.live.show_result(result)
+        self.controls.progress.setValue(result.epoch)
+
+    def _draw_curve(self) -> None:
+        columns = self._history.decimated()
+        self.loss_plot.set_curve(columns["epoch"], columns["loss"])
+
+    def _draw_path(self) -> None:
+        columns = self._history.decimated()
+        self.landscape.set_path(
+            np.r_[self._start_point[0], columns["w"]], np.r_[self._start_point[1], columns["b"]]
+        )
+
+    def _pace_redraws(self, redraw_seconds: float) -> None:
+        """Space ticks so drawing stays under GUI_SHARE of the GUI thread's time.
+
+        A tick costs its redraw plus the painting since the previous tick. Drawing holds
+        the GIL for most of that time, so a fast worker would otherwise lose much of its
+        speed to the animation.
+        """
+        painted = sum(
+            plot.widget.take_paint_seconds()
+            for plot in (self.data_plot, self.loss_plot, self.landscape)
+        )
+        interval = (redraw_seconds + painted) * (1 - GUI_SHARE) / GUI_SHARE
+        self._redraw_timer.setInterval(max(REDRAW_MS, round(1000 * interval)))
+
+    def _show_summary(self, text: str, error: bool = False) -> None:
+        self.controls.summary.setText(text)
+        self.controls.summary.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+
+    def _request_graph(self) -> None:
+        w, b = (self._latest.w, self._latest.b) if self._latest else self._start_point
+        self.graph_requested.emit(step_graph(self._X, self._y, w, b))
+
+
+def main() -> int:
+    """Run the tab on its own: ``python -m gradviz.ui.training_tab``."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    tab = TrainingTab()
+    tab.resize(1200, 800)
+    tab.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
