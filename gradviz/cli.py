@@ -1,16 +1,107 @@
-"""Command line entry point. Until the window lands it prints the textbook example."""
+"""Command line: open the app (optionally on a program), or export a graph headless."""
 
 from __future__ import annotations
 
-TEXTBOOK = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from gradviz import __version__
+
+IMAGE_FORMATS = (".png", ".svg")
+TEXT_FORMATS = (".graphml", ".json", ".dot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradviz",
+        description="Type a small torch program and see its autograd graph.",
+        epilog="Examples:  gradviz   |   gradviz prog.py   |   "
+        "gradviz -e 'a = 5; y = a**2' --export graph.svg",
+    )
+    parser.add_argument("file", nargs="?", help="a program file to open (e.g. prog.py)")
+    parser.add_argument("-e", "--eval", metavar="PROGRAM", help="program text to open")
+    parser.add_argument(
+        "--export",
+        metavar="OUT",
+        help="write the program's graph to OUT and exit, without a window; the format comes "
+        f"from the extension: {', '.join(IMAGE_FORMATS + TEXT_FORMATS)}",
+    )
+    parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    import gradviz
+    args_in = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    # Unknown options are Qt's (-platform, -style, ...): pass them on rather than refuse them.
+    args, qt_args = parser.parse_known_args(args_in)
+    if args.file and args.eval:
+        parser.error("give a program file or -e PROGRAM, not both")
+    try:
+        program = _read_program(args)
+    except OSError as exc:
+        print(f"gradviz: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if args.export:
+        if program is None:
+            parser.error("--export needs a program: a file or -e PROGRAM")
+        return export(program[0], args.export)
 
-    ev = gradviz.evaluate(TEXTBOOK)
-    print(TEXTBOOK)
-    print(f"{ev.output_name} = {ev.output.item():g}")
-    for name, grad in ev.grads.items():
-        print(f"d{ev.output_name}/d{name} = {grad.item():g}")
+    from gradviz.ui.app import run_app  # Qt is loaded only once we know we need a window
+
+    return run_app([sys.argv[0], *qt_args], program=program)
+
+
+def _read_program(args: argparse.Namespace) -> tuple[str, str] | None:
+    """(text, title) of the program named on the command line, if any."""
+    if args.eval is not None:
+        return args.eval, "-e"
+    if args.file:
+        return Path(args.file).read_text(encoding="utf-8"), Path(args.file).name
+    return None
+
+
+def export(text: str, out: str) -> int:
+    """Evaluate `text` and write its graph to `out`; never opens a window."""
+    import gradviz
+    from gradviz.core.export import ExportError, export_graph
+
+    suffix = Path(out).suffix.lower()
+    if suffix not in IMAGE_FORMATS + TEXT_FORMATS:
+        print(f"gradviz: cannot export to {suffix or 'a file without extension'}; use one of "
+              f"{', '.join(IMAGE_FORMATS + TEXT_FORMATS)}", file=sys.stderr)
+        return 2
+    try:
+        evaluation = gradviz.evaluate(text)
+    except gradviz.ProgramError as exc:
+        where = f"{exc.line}:{exc.col or 1}: " if exc.line else ""
+        print(f"{where}{exc.message}", file=sys.stderr)
+        return 1
+    try:
+        if suffix in TEXT_FORMATS:
+            export_graph(evaluation.graph, out)
+        else:
+            _export_image(evaluation.graph, out)
+    except ExportError as exc:
+        print(f"gradviz: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
     return 0
+
+
+def _export_image(graph, out: str) -> None:
+    # No display needed, and none is touched: an export never opens a window.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from gradviz.ui.graph_export import export_scene
+    from gradviz.ui.graph_view import GraphView
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    view = GraphView()
+    view.set_graph(graph)
+    export_scene(view.scene(), out)
+    view.deleteLater()
+    app.processEvents()

@@ -1,0 +1,224 @@
+"""The main window: two tabs, menus and a status bar. The tabs do the actual work."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import networkx as nx
+import torch
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QSettings, QSize, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from gradviz import __version__
+from gradviz.core.atomic_file import write_text_atomically
+from gradviz.examples import Example, load_examples
+from gradviz.ui.graph_export import FORMATS, export_scene
+from gradviz.ui.graph_tab import GraphTab
+from gradviz.ui.training_tab import TrainingTab
+
+DEFAULT_SIZE = QSize(1280, 800)
+SCREEN_FRACTION = 0.9
+MAX_PROGRAM_BYTES = 1_000_000
+"""Programs are a few lines; refusing huge files keeps the editor responsive."""
+PROGRAM_FILTER = "gradviz programs (*.py *.txt);;All files (*)"
+
+SHORTCUTS = [
+    ("Ctrl+Enter", "Evaluate the program"),
+    ("F", "Fit the graph in view (graph focused)"),
+    ("Mouse wheel", "Zoom around the cursor"),
+    ("Drag", "Pan the graph"),
+    ("Click a node", "Show it in the inspector"),
+    ("Ctrl+O", "Open a program"),
+    ("Ctrl+Shift+S", "Save the program as…"),
+    ("Ctrl+E", "Export the graph as PNG or SVG"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    """Composes the graph and training tabs; remembers its geometry between runs."""
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("gradviz")
+        self._settings = settings if settings is not None else QSettings()
+
+        self.graph_tab = GraphTab()
+        self.training_tab = TrainingTab()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.graph_tab, "Graph")
+        self.tabs.addTab(self.training_tab, "Training")
+        self.setCentralWidget(self.tabs)
+
+        self.examples = load_examples()
+        self._build_menus()
+        self.statusBar().showMessage("Ready")
+        self.graph_tab.status_message.connect(self.statusBar().showMessage)
+        self.tabs.currentChanged.connect(self.statusBar().clearMessage)  # messages are per tab
+        self.training_tab.graph_requested.connect(self._show_training_graph)
+
+        self.resize(_default_size(self.screen().availableGeometry().size()))
+        geometry = self._settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+        if self.examples:
+            self.open_example(self.examples[0])
+
+    # -- menus ----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add_action(
+            file_menu, "&Open program…", self.open_program, QKeySequence.StandardKey.Open
+        )
+        self._add_action(
+            file_menu, "Save program &as…", self.save_program, QKeySequence("Ctrl+Shift+S")
+        )
+        self._add_action(file_menu, "&Export graph…", self.export_graph, QKeySequence("Ctrl+E"))
+        file_menu.addSeparator()
+        self._add_action(file_menu, "&Quit", self.close, QKeySequence("Ctrl+Q"))
+
+        examples_menu = self.menuBar().addMenu("E&xamples")
+        for example in self.examples:
+            action = examples_menu.addAction(example.title)
+            action.setStatusTip(example.hint)
+            action.setToolTip(example.hint)
+            action.triggered.connect(lambda _=False, ex=example: self.open_example(ex))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add_action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
+        self._add_action(help_menu, "&About gradviz", self.show_about)
+
+    def _add_action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | None = None,
+    ) -> QAction:
+        action = menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        return action
+
+    # -- actions --------------------------------------------------------------------------
+
+    def open_example(self, example: Example) -> None:
+        self.load_program(example.text, f"Example: {example.title}")
+
+    @Slot()
+    def open_program(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open program", self._last_dir(), PROGRAM_FILTER
+        )
+        if not path:
+            return
+        try:
+            if os.path.getsize(path) > MAX_PROGRAM_BYTES:
+                raise OSError(f"{path} is larger than {MAX_PROGRAM_BYTES // 1000} kB")
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            QMessageBox.warning(self, "Open program", f"Could not open the program:\n{exc}")
+            return
+        self._remember_dir(path)
+        self.load_program(text, Path(path).name)
+
+    @Slot()
+    def save_program(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save program as", self._last_dir(), PROGRAM_FILTER
+        )
+        if not path:
+            return
+        try:
+            write_text_atomically(path, self.graph_tab.program())
+        except OSError as exc:
+            QMessageBox.warning(self, "Save program", f"Could not save the program:\n{exc}")
+            return
+        self._remember_dir(path)
+        self.setWindowTitle(f"gradviz — {Path(path).name}")
+        self.statusBar().showMessage(f"Saved {path}")
+
+    @Slot()
+    def export_graph(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export graph", self._last_dir(), ";;".join(FORMATS.values())
+        )
+        if not path:
+            return
+        if Path(path).suffix.lower() not in FORMATS:  # the user typed a bare name
+            path += next((ext for ext, name in FORMATS.items() if name == chosen), ".png")
+        try:
+            export_scene(self.graph_tab.graph_view.scene(), path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export graph", f"Could not export the graph:\n{exc}")
+            return
+        self._remember_dir(path)
+        self.statusBar().showMessage(f"Exported {path}")
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>"
+            for keys, what in SHORTCUTS
+        )
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About gradviz",
+            f"<h3>gradviz {__version__}</h3>"
+            "<p>Type a small torch program and see its autograd graph, with the forward "
+            "value and the gradient on every node.</p>"
+            f"<p>torch {torch.__version__} · PySide6 {pyside_version}</p>",
+        )
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def load_program(self, text: str, title: str) -> None:
+        """Show `text` in the editor, evaluate it, and name the window after `title`."""
+        self.tabs.setCurrentWidget(self.graph_tab)
+        self.graph_tab.set_program(text)
+        self.graph_tab.evaluate_text()
+        self.graph_tab.setFocus()
+        self.setWindowTitle(f"gradviz — {title}")
+
+    @Slot(object)
+    def _show_training_graph(self, graph: nx.DiGraph) -> None:
+        self.graph_tab.show_graph(graph, "<b>From the training tab</b>")
+        self.tabs.setCurrentWidget(self.graph_tab)
+
+    def _last_dir(self) -> str:
+        return str(self._settings.value("files/last_dir", str(Path.home())))
+
+    def _remember_dir(self, path: str) -> None:
+        self._settings.setValue("files/last_dir", str(Path(path).parent))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self.graph_tab.shutdown()
+        self.training_tab.shutdown()
+        super().closeEvent(event)
+
+
+def _default_size(available: QSize) -> QSize:
+    """1280×800, shrunk to fit smaller screens with room for panels and decorations."""
+    return DEFAULT_SIZE.boundedTo(available * SCREEN_FRACTION)

@@ -1,0 +1,240 @@
+"""The real app on a real X server (Xvfb), started by the ``gradviz`` command itself.
+
+Offscreen tests cannot catch a window that never maps, paints nothing, or dies on the first
+keystroke; this one can. It is skipped when Xvfb/xdotool/ImageMagick are missing, unless
+GRADVIZ_REQUIRE_XVFB=1 (CI sets it), in which case it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor
+
+from gradviz.ui import palette
+from gradviz.ui.editor import ERROR_LINE_COLOR
+
+TOOLS = ("Xvfb", "xdotool", "import", "convert")
+SCREEN = (1600, 1000)
+START_TIMEOUT_S = 60.0
+EXIT_TIMEOUT_S = 20.0
+MIN_DISTINCT_COLOURS = 200
+"""A mapped but unpainted window has a handful of colours; text and a graph have hundreds."""
+MIN_HEADER_PIXELS = 1000
+"""More than the legend's swatch: at least one card header of that kind is on screen."""
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("GRADVIZ_REQUIRE_XVFB") == "1":
+        pytest.fail(f"{reason} (GRADVIZ_REQUIRE_XVFB=1)")
+    pytest.skip(reason)
+
+
+def _gradviz_command() -> str | None:
+    beside_python = Path(sys.executable).with_name("gradviz")
+    return str(beside_python) if beside_python.exists() else shutil.which("gradviz")
+
+
+def _wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
+    """Poll until ``condition`` returns something other than None/False, and return that.
+
+    There is no Qt event loop in this process to wait on: the app is another process.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result is not None and result is not False:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    """A private Xvfb; -displayfd makes it pick a free display number itself."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        _unavailable(f"missing {', '.join(missing)}")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_end),
+            "-nolisten",
+            "tcp",
+            "-screen",
+            "0",
+            f"{SCREEN[0]}x{SCREEN[1]}x24",
+        ],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], START_TIMEOUT_S)
+        number = os.read(read_end, 32).decode().strip() if ready else ""
+        if not number:
+            pytest.fail("Xvfb did not report a display number")
+        yield f":{number}"
+    finally:
+        os.close(read_end)
+        server.terminate()
+        server.wait(timeout=EXIT_TIMEOUT_S)
+
+
+class RunningApp:
+    """The ``gradviz`` process plus the X tools to look at it and type into it."""
+
+    def __init__(self, display: str, workdir: Path) -> None:
+        command = _gradviz_command()
+        if command is None:
+            _unavailable("the gradviz command is not installed")
+        self.display = display
+        self.workdir = workdir
+        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+        runtime = workdir / "runtime"
+        runtime.mkdir(mode=0o700)
+        env.update(
+            DISPLAY=display,
+            XDG_CONFIG_HOME=str(workdir / "config"),  # never the user's saved geometry
+            XDG_RUNTIME_DIR=str(runtime),
+            NO_AT_BRIDGE="1",
+        )
+        self.env = env
+        self.stderr_path = workdir / "gradviz.stderr"
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(
+                [command], env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
+
+    def x(self, *args: str, timeout: float = 30.0) -> str:
+        result = subprocess.run(
+            args, env=self.env, capture_output=True, text=True, timeout=timeout, check=True
+        )
+        return result.stdout
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def find_window(self) -> str:
+        output = self.x(
+            "xdotool",
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "^gradviz",
+            timeout=START_TIMEOUT_S,
+        )
+        return output.split()[0]
+
+    def screenshot(self, name: str) -> tuple[Path, np.ndarray]:
+        """PNG of the whole screen (kept for people) and its pixels (for asserts)."""
+        png = self.workdir / f"{name}.png"
+        self.x("import", "-display", self.display, "-window", "root", str(png))
+        ppm = subprocess.run(
+            ["convert", str(png), "ppm:-"], capture_output=True, check=True, timeout=30
+        ).stdout
+        return png, _parse_ppm(ppm)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=EXIT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _parse_ppm(data: bytes) -> np.ndarray:
+    """Binary PPM (P6, 8-bit) -> H×W×3 array; ImageMagick writes exactly this header."""
+    fields = []
+    pos = 0
+    while len(fields) < 4:
+        while data[pos : pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not data[end : end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    magic, width, height, maxval = fields[0], int(fields[1]), int(fields[2]), int(fields[3])
+    assert magic == b"P6" and maxval == 255
+    pixels = np.frombuffer(data, dtype=np.uint8, count=width * height * 3, offset=pos + 1)
+    return pixels.reshape(height, width, 3)
+
+
+def pixels_of(pixels: np.ndarray, color: QColor) -> int:
+    return int(np.all(pixels == (color.red(), color.green(), color.blue()), axis=-1).sum())
+
+
+def graph_is_drawn(pixels: np.ndarray) -> bool:
+    """Leaf and output card headers are visible, in their kind colours."""
+    return all(
+        pixels_of(pixels, palette.kind_color(kind)) >= MIN_HEADER_PIXELS
+        for kind in ("leaf", "output")
+    )
+
+
+def distinct_colours(pixels: np.ndarray) -> int:
+    packed = pixels.astype(np.uint32)
+    return len(np.unique((packed[..., 0] << 16) | (packed[..., 1] << 8) | packed[..., 2]))
+
+
+@pytest.fixture
+def app(display, tmp_path) -> Iterator[RunningApp]:
+    running = RunningApp(display, tmp_path)
+    yield running
+    running.stop()
+
+
+def test_gradviz_command_opens_a_painted_window_that_survives_typing(app):
+    window = app.find_window()
+    assert app.process.poll() is None, app.stderr()
+
+    def painted() -> tuple[Path, np.ndarray] | None:
+        png, pixels = app.screenshot("start")
+        return (png, pixels) if graph_is_drawn(pixels) else None
+
+    # The window opens on the textbook example: wait until its graph is on screen.
+    first_png, first = _wait_for(painted, START_TIMEOUT_S, "the first graph to be drawn")
+    print(f"screenshot: {first_png}")
+    assert distinct_colours(first) >= MIN_DISTINCT_COLOURS
+    geometry = app.x("xdotool", "getwindowgeometry", "--shell", window)
+    size = dict(line.split("=") for line in geometry.split())
+    assert int(size["WIDTH"]) >= 800 and int(size["HEIGHT"]) >= 600, geometry
+
+    # Click into the editor (left pane, below the text), add a line and evaluate.
+    app.x("xdotool", "mousemove", "--window", window, "150", "300", "click", "1")
+    app.x("xdotool", "key", "ctrl+End", "Return")
+    app.x("xdotool", "type", "--delay", "20", "z = y * sin(a)")
+    app.x("xdotool", "key", "ctrl+Return")
+
+    def redrawn() -> np.ndarray | None:
+        if app.process.poll() is not None:
+            pytest.fail(f"gradviz died after typing:\n{app.stderr()}")
+        pixels = app.screenshot("edited")[1]
+        return pixels if graph_is_drawn(pixels) and not np.array_equal(pixels, first) else None
+
+    edited = _wait_for(redrawn, START_TIMEOUT_S, "the window to redraw after ctrl+Return")
+    assert pixels_of(edited, ERROR_LINE_COLOR) == 0, "the typed line was marked as an error"
+
+    app.x("xdotool", "key", "ctrl+q")
+    try:
+        code = app.process.wait(timeout=EXIT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail("gradviz did not quit on ctrl+q")
+    assert code == 0, app.stderr()
+    assert "Traceback" not in app.stderr(), app.stderr()
