@@ -105,6 +105,7 @@ class Interpreter:
         self.output_name: str | None = None
         self.last_node: ast.AST | None = None
         self.loop_product = 1  # iterations of the enclosing loops, multiplied
+        self._names_read: dict[int, frozenset[str]] = {}
 
     def run(self) -> RunResult:
         self._block(self.program.tree.body)
@@ -226,10 +227,13 @@ class Interpreter:
 
     def _reads_tensor(self, expr: ast.AST) -> bool:
         """True if the expression reads a variable holding a tensor."""
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Name) and isinstance(self.env.get(node.id), torch.Tensor):
-                return True
-        return False
+        names = self._names_read.get(id(expr))
+        if names is None:  # loops run the same statement many times: walk it once
+            names = self._names_read[id(expr)] = frozenset(
+                node.id for node in ast.walk(expr) if isinstance(node, ast.Name)
+            )
+        env = self.env
+        return any(isinstance(env.get(name), torch.Tensor) for name in names)
 
     # -- expressions --------------------------------------------------------
 
@@ -463,13 +467,16 @@ class Interpreter:
 
         Returns the op's tensor inputs.
         """
-        tensors = [t for t in _flatten(args) if isinstance(t, torch.Tensor)]
-        tensors += [t for t in kwargs.values() if isinstance(t, torch.Tensor)]
+        if any(isinstance(a, (list, tuple)) for a in args):
+            args = _flatten(args)
+        tensors = [t for t in args if isinstance(t, torch.Tensor)]
+        if kwargs:
+            tensors += [t for t in kwargs.values() if isinstance(t, torch.Tensor)]
         if name in _MATMULS and len(tensors) >= 2:
             self.budget.check_matmul(tensors[0], tensors[1])
         if len(tensors) > 1:
             self.budget.check_numel(_result_numel(name, tensors))
-        self.budget.read(sum(t.numel() for t in tensors))
+        self.budget.read(sum([t.numel() for t in tensors]))
         return tensors
 
 
