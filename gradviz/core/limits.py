@@ -25,7 +25,7 @@ class Limits:
     max_iterations: int = 100_000  # runs of the innermost body, nested loops multiplied
     max_matmul_work: int = 250_000_000  # multiply-adds in one product
     max_total_matmul_work: int = 1_000_000_000  # multiply-adds in all products
-    max_work: int = 500_000_000  # elements read by all ops (a sum reads its whole input)
+    max_work: int = 200_000_000  # elements read by all ops (a sum reads its whole input)
     time_limit: float = 10.0  # seconds of wall time, a backstop behind the budgets above
 
 

@@ -275,7 +275,7 @@ def refuse_timed(text: str) -> tuple[gradviz.ProgramError, float]:
     pytest.fail("the program ran; expected a ProgramError")
 
 
-@pytest.mark.parametrize("text", _params())
+@pytest.mark.parametrize("text", list(_params()))
 def test_hostile_program_is_refused_quickly_without_side_effects(text, tmp_path, monkeypatch):
     (tmp_path / "sentinel.txt").write_bytes(SENTINEL)
     (tmp_path / "sub").mkdir()
