@@ -1,8 +1,8 @@
 """One curve per graph edge, producer → consumer, with an arrowhead at the consumer.
 
-The curve passes through the layout's bend points with a horizontal tangent at each, so
-long edges follow the channels the layout kept free between cards. Hovering an edge
-shows the gradient flowing back along it (the tooltip is built on demand by the view).
+The view routes each edge level across every layer column it touches and lets it climb
+only in the gaps between columns, which hold no cards, so no edge clips a card. Hovering
+an edge shows the gradient flowing back along it (the tooltip is built on demand by the view).
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ Point = tuple[float, float]
 
 
 def curve_through(points: list[Point]) -> QPainterPath:
-    """A smooth left-to-right curve through ``points``, horizontal at every point."""
+    """A smooth left-to-right curve through ``points``, horizontal at every point.
+
+    Two points at one height give a straight level run; between heights it is an S-curve
+    that stays within the box of its two ends.
+    """
     path = QPainterPath(QPointF(*points[0]))
     for (px, py), (qx, qy) in zip(points, points[1:], strict=False):
         dx = (qx - px) / 2
@@ -43,7 +47,7 @@ def curve_through(points: list[Point]) -> QPainterPath:
 class EdgeItem(QGraphicsItem):
     """An edge from the right side of the producer's card to the left side of the consumer's.
 
-    ``points`` run from the start port through the bend points to the arrow's tip. The
+    ``points`` run from the start port through the route's corners to the arrow's tip. The
     curve is built on first paint: each segment stays inside the box of its end points,
     so the bounds are known without it, and edges never scrolled into view cost little.
     """

@@ -7,6 +7,8 @@ are built when asked for, not per item up front, to keep large graphs quick to l
 
 from __future__ import annotations
 
+from enum import Enum
+
 import networkx as nx
 from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from gradviz.core.formatting import LogScale, grad_magnitude, has_nonfinite
 from gradviz.core.layout import Layout, layered_layout
 from gradviz.ui import palette
-from gradviz.ui.edge_item import EdgeItem, Point, edge_tooltip
+from gradviz.ui.edge_item import ARROW_LENGTH, EdgeItem, Point, edge_tooltip
 from gradviz.ui.legend import GraphLegend
 from gradviz.ui.node_item import (
     CardMetrics,
@@ -48,11 +50,29 @@ MAX_SCALE = 4.0
 FIT_MAX_SCALE = 1.25
 """Fitting a tiny graph stops here: huge cards look broken, not helpful."""
 FIT_MARGIN = 16
+READABLE_SCALE = 0.5
+"""Fitting a newly loaded small graph stops here, so its cards open with their text; the user
+pans to the rest. Above TEXT_MIN_SCALE, where text is drawn but too small to read."""
+READABLE_MAX_CARDS = 80
+"""Graphs with more cards open as an overview: their shape matters more than any one card."""
+SELECT_MARGIN = 40
+"""Room ``select_node`` leaves around a card it scrolls to, so it is not flush with the edge."""
 WHEEL_STEP = 1.0015
 """Zoom factor per unit of wheel angle: one 120-unit notch zooms by about 20%."""
 KEY_ZOOM = 1.25
 LEGEND_INSET = 8
 PORT_STEP = 8.0
+
+
+class FitMode(Enum):
+    """What the view keeps fitting when the viewport resizes."""
+
+    OFF = 0
+    """The user zoomed or panned: leave the view where they put it."""
+    ALL = 1
+    """Everything (F or the Fit button), however small the cards get."""
+    READABLE = 2
+    """A new graph: everything, unless a small graph's text would become unreadable."""
 
 
 def _spread(count: int, height: float) -> list[float]:
@@ -88,7 +108,7 @@ class GraphView(QGraphicsView):
         self._selected: str | None = None
         self._color_by_grad = False
         self._grad_scale: LogScale | None = None
-        self._auto_fit = True
+        self._fit_mode = FitMode.READABLE
         self._press_pos: QPoint | None = None
         self._legend = GraphLegend(self)
         self._legend.hide()
@@ -150,18 +170,24 @@ class GraphView(QGraphicsView):
         if self._color_by_grad:
             self._apply_colors()
         self._update_legend()
-        self._auto_fit = True
-        self.fit()
+        self._fit_mode = FitMode.READABLE
+        self._refit()
 
     def _edge_routes(
         self, graph: nx.DiGraph, layout: Layout, sizes: dict
     ) -> dict[tuple[str, str], list[Point]]:
-        """Start port, bend points and arrow tip of every edge.
+        """Start port, level runs across columns, and arrow tip of every edge.
 
+        A layer's column is as wide as its widest card, and only the gaps between columns
+        are free of cards everywhere; so an edge runs level across every column it touches
+        (its producer's, one per bend point, its consumer's) and climbs only in the gaps.
         Edge ends are spread along a card's side in the order of where they come from, so
         several edges into one card arrive side by side instead of on one point.
         """
-        pos, bends = layout.positions, layout.edge_points
+        pos, bends, layer_of = layout.positions, layout.edge_points, layout.layer_of
+        half_column: dict[int, float] = {}
+        for node, layer in layer_of.items():
+            half_column[layer] = max(half_column.get(layer, 0.0), sizes[node][0] / 2)
         start_dy: dict[tuple[str, str], float] = {}
         end_dy: dict[tuple[str, str], float] = {}
         for node in graph.nodes:
@@ -180,7 +206,17 @@ class GraphView(QGraphicsView):
             (ux, uy), (vx, vy) = pos[u], pos[v]
             start = (ux + sizes[u][0] / 2, uy + start_dy.get((u, v), 0.0))
             tip = (vx - sizes[v][0] / 2, vy + end_dy.get((u, v), 0.0))
-            routes[u, v] = [start, *bends.get((u, v), ()), tip]
+            points = [start]
+            column_right = ux + half_column[layer_of[u]]
+            if column_right > start[0]:
+                points.append((column_right, start[1]))
+            for layer, (bx, by) in enumerate(bends.get((u, v), ()), layer_of[u] + 1):
+                points += [(bx - half_column[layer], by), (bx + half_column[layer], by)]
+            column_left = vx - half_column[layer_of[v]]
+            if column_left < tip[0] - ARROW_LENGTH:  # else the arrow itself reaches the gap
+                points.append((column_left, tip[1]))
+            points.append(tip)
+            routes[u, v] = points
         return routes
 
     # -- queries (also used by tests) -----------------------------------------------------
@@ -211,10 +247,18 @@ class GraphView(QGraphicsView):
     # -- selection and colouring ----------------------------------------------------------
 
     def select_node(self, node_id: str | None) -> None:
-        """Select a card (None clears) and scroll it into view; does not emit a signal."""
+        """Select a card (None clears) and scroll it into view; does not emit a signal.
+
+        A card already in full view does not scroll: the view must not jump under the user.
+        """
         self._set_selection(node_id)
-        if node_id is not None:
-            self.ensureVisible(self._nodes[node_id], 40, 40)
+        if node_id is None:
+            return
+        item = self._nodes[node_id]
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        if not shown.contains(item.sceneBoundingRect()):
+            self._fit_mode = FitMode.OFF  # a resize must not scroll the card away again
+            self.ensureVisible(item, SELECT_MARGIN, SELECT_MARGIN)
 
     def _set_selection(self, node_id: str | None) -> None:
         if node_id is not None and node_id not in self._nodes:
@@ -271,18 +315,47 @@ class GraphView(QGraphicsView):
     # -- navigation -----------------------------------------------------------------------
 
     def fit(self) -> None:
-        """Show the whole graph, clear of the legend, at most at FIT_MAX_SCALE."""
-        if self._bounds.isEmpty():
+        """Show the whole graph (F, the Fit button) and keep it fitted as the view resizes."""
+        self._fit_mode = FitMode.ALL
+        self._refit()
+
+    def _refit(self) -> None:
+        """Fit as ``_fit_mode`` says: clear of the legend, at most at FIT_MAX_SCALE.
+
+        A new small graph that would fit only below READABLE_SCALE is shown at that scale
+        instead, from its output end, which is where backpropagation starts.
+        """
+        if self._bounds.isEmpty() or self._fit_mode is FitMode.OFF:
             return
         view = self.viewport().rect()
         reserved = self._legend.height() + LEGEND_INSET if self._legend.isVisible() else 0
         width = max(view.width() - 2 * FIT_MARGIN, 1)
         height = max(view.height() - 2 * FIT_MARGIN - reserved, 1)
         scale = min(width / self._bounds.width(), height / self._bounds.height(), FIT_MAX_SCALE)
+        shown = self._bounds
+        readable = self._fit_mode is FitMode.READABLE and len(self._nodes) <= READABLE_MAX_CARDS
+        if readable and scale < READABLE_SCALE:
+            scale = READABLE_SCALE
+            shown = self._output_end(width / scale, height / scale)
         self._set_scale(max(scale, MIN_SCALE))
-        self.centerOn(self._bounds.center())
+        self.centerOn(shown.center())
         bar = self.verticalScrollBar()
         bar.setValue(bar.value() + reserved // 2)
+
+    def _output_end(self, width: float, height: float) -> QRectF:
+        """The part of the graph, at most ``width`` × ``height``, that ends at its right edge
+        and is centred (as far as the graph allows) on the cards of the last layer."""
+        bounds, layout = self._bounds, self.graph_layout
+        width, height = min(width, bounds.width()), min(height, bounds.height())
+        last = max(layout.layer_of.values())
+        rects = [
+            self._nodes[node].sceneBoundingRect()
+            for node, layer in layout.layer_of.items()
+            if layer == last
+        ]
+        middle = (min(r.top() for r in rects) + max(r.bottom() for r in rects)) / 2
+        top = min(max(middle - height / 2, bounds.top()), bounds.bottom() - height)
+        return QRectF(bounds.right() - width, top, width, height)
 
     def zoom_by(self, factor: float, anchor: QPoint | None = None) -> None:
         """Zoom keeping the scene point under ``anchor`` (viewport coords) where it is."""
@@ -312,20 +385,19 @@ class GraphView(QGraphicsView):
         if not delta or self._bounds.isEmpty():
             event.ignore()
             return
-        self._auto_fit = False
+        self._fit_mode = FitMode.OFF
         self.zoom_by(WHEEL_STEP**delta, event.position().toPoint())
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         key = event.key()
         if key == Qt.Key.Key_F:
-            self._auto_fit = True
             self.fit()
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self._auto_fit = False
+            self._fit_mode = FitMode.OFF
             self.zoom_by(KEY_ZOOM)
         elif key == Qt.Key.Key_Minus:
-            self._auto_fit = False
+            self._fit_mode = FitMode.OFF
             self.zoom_by(1 / KEY_ZOOM)
         else:
             super().keyPressEvent(event)
@@ -338,7 +410,7 @@ class GraphView(QGraphicsView):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         press = self._press_pos
         if press is not None and _dragged(press, event.position().toPoint()):
-            self._auto_fit = False
+            self._fit_mode = FitMode.OFF
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
@@ -400,8 +472,7 @@ class GraphView(QGraphicsView):
         super().resizeEvent(event)
         self._update_scroll_area()
         self._place_legend()
-        if self._auto_fit:
-            self.fit()
+        self._refit()
 
 
 def _dragged(press: QPoint, release: QPoint) -> bool:

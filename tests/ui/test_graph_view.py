@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import pytest
 import torch
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolTip
 
 import gradviz
+from gradviz.core.regression import make_data, step_graph
+from gradviz.examples import load_examples
 from gradviz.ui import graph_view as graph_view_module
 from gradviz.ui import palette
-from gradviz.ui.graph_view import GraphView
+from gradviz.ui.graph_view import READABLE_MAX_CARDS, READABLE_SCALE, GraphView
 from gradviz.ui.legend import GraphLegend
 from gradviz.ui.node_item import BOX_MIN_SCALE, TEXT_MIN_SCALE, Detail
 
@@ -39,6 +43,41 @@ def mlp_graph(layers: int = 8, width: int = 6) -> nx.DiGraph:
                 h = torch.relu(h)
         loss = ((h - 1) ** 2).mean()
     return gradviz.trace(loss, names={**names, "loss": loss})
+
+
+def residual_mlp_graph(blocks: int = 20, width: int = 4) -> nx.DiGraph:
+    """``h = h + relu(h @ W + b)`` per block, then MSE: skip edges cross layers beside cards."""
+    torch.manual_seed(0)
+    h, t = torch.randn(3, width), torch.randn(3, width)
+    names = {}
+    with gradviz.record():
+        for i in range(blocks):
+            W = torch.randn(width, width, requires_grad=True)
+            b = torch.randn(width, requires_grad=True)
+            names[f"W{i}"], names[f"b{i}"] = W, b
+            h = h + torch.relu(h @ W + b)
+        loss = ((h - t) ** 2).mean()
+    return gradviz.trace(loss, names={**names, "loss": loss})
+
+
+def for_loop_graph() -> nx.DiGraph:
+    (example,) = [e for e in load_examples() if "for i in range" in e.text]
+    return gradviz.evaluate(example.text).graph
+
+
+def training_loss_graph() -> nx.DiGraph:
+    """The training tab's "show graph": 8 samples, so its vector cards are wide."""
+    X, y, _ = make_data(100)
+    return step_graph(X, y, 0.5, 0.1)
+
+
+GRAPHS = {
+    "textbook": lambda: gradviz.evaluate(TEXTBOOK).graph,
+    "mlp": mlp_graph,
+    "residual mlp": residual_mlp_graph,
+    "for loop": for_loop_graph,
+    "8-sample loss": training_loss_graph,
+}
 
 
 @pytest.fixture
@@ -140,14 +179,66 @@ def test_select_node_does_not_emit(qtbot, view, textbook):
         view.select_node("no such node")
 
 
-def test_fit_on_load_and_after_navigation_shows_every_card(view):
+def test_fit_on_load_and_after_navigation_shows_every_card(view, textbook):
+    view.set_graph(textbook)
+    assert all(visible_in_viewport(view, n) for n in textbook)
+    view.zoom_by(6.0, QPoint(10, 10))
+    assert not all(visible_in_viewport(view, n) for n in textbook)
+    view.fit()
+    assert all(visible_in_viewport(view, n) for n in textbook)
+
+
+@pytest.mark.parametrize("make_graph", [for_loop_graph, training_loss_graph])
+def test_a_small_graph_opens_readable_from_its_output(shown, make_graph):
+    view = shown(GraphView(), 560, 420)
+    G = make_graph()
+    assert G.number_of_nodes() <= READABLE_MAX_CARDS
+    view.set_graph(G)
+    assert READABLE_SCALE >= TEXT_MIN_SCALE and view.zoom() == pytest.approx(READABLE_SCALE)
+    assert view.detail_level() is Detail.FULL
+    (output,) = [n for n, kind in G.nodes(data="kind") if kind == "output"]
+    assert visible_in_viewport(view, output)
+    assert _card_ink(view, output) > 5, "the output card shows its text"
+    assert not all(visible_in_viewport(view, n) for n in G), "the rest is a pan away"
+
+    view.resize(500, 380)  # until the user navigates, a resize fits the same way
+    assert view.zoom() == pytest.approx(READABLE_SCALE) and visible_in_viewport(view, output)
+
+    QTest.keyClick(view, Qt.Key.Key_F)  # asked for: everything, text or not
+    assert view.zoom() < READABLE_SCALE
+    assert all(visible_in_viewport(view, n) for n in G)
+    view.resize(560, 420)
+    assert all(visible_in_viewport(view, n) for n in G), "F keeps fitting everything"
+
+
+def test_a_big_graph_opens_as_an_overview(view):
+    G = residual_mlp_graph()
+    assert G.number_of_nodes() > READABLE_MAX_CARDS
+    view.set_graph(G)
+    assert view.detail_level() is not Detail.FULL
+    assert all(visible_in_viewport(view, n) for n in G)
+
+
+def test_selecting_a_card_in_full_view_does_not_scroll(view):
     G = mlp_graph()
     view.set_graph(G)
-    assert all(visible_in_viewport(view, n) for n in G)
-    view.zoom_by(6.0, QPoint(10, 10))
-    assert not all(visible_in_viewport(view, n) for n in G)
-    view.fit()
-    assert all(visible_in_viewport(view, n) for n in G)
+    view.fit()  # the first and last cards are closer to the edge than select_node's margin
+    fitted = view.mapToScene(view.viewport().rect()).boundingRect()
+    for node in G:
+        view.select_node(node)
+        assert view.mapToScene(view.viewport().rect()).boundingRect() == fitted
+
+
+def test_selecting_a_card_out_of_view_scrolls_to_it(shown):
+    view = shown(GraphView(), 560, 420)
+    G = training_loss_graph()
+    view.set_graph(G)
+    hidden = [n for n in G if not visible_in_viewport(view, n)]
+    assert hidden
+    view.select_node(hidden[0])
+    assert visible_in_viewport(view, hidden[0])
+    view.resize(540, 400)
+    assert visible_in_viewport(view, hidden[0]), "a resize does not jump back to the output"
 
 
 def test_f_key_fits(qtbot, view, textbook):
@@ -251,19 +342,43 @@ def test_level_of_detail_hides_text_below_the_threshold(view, textbook):
     assert view.detail_level() is Detail.BLOCK
 
 
-def test_edges_leave_and_enter_cards_at_their_sides_and_miss_other_cards(view):
-    G = mlp_graph()
+def _card_rect(view: GraphView, node: str) -> QRectF:
+    """The card itself, without the room its bounding rect keeps for the selection outline."""
+    item = view.node_item(node)
+    width, height = item.size
+    return QRectF(item.x() - width / 2, item.y() - height / 2, width, height)
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_edges_leave_and_enter_cards_at_their_sides_and_miss_other_cards(view, name):
+    G = GRAPHS[name]()
     view.set_graph(G)
-    cards = {n: view.node_item(n).sceneBoundingRect() for n in G}
+    cards = {n: _card_rect(view, n) for n in G}
+    columns: dict[int, tuple[float, float]] = {}
+    for n, layer in view.graph_layout.layer_of.items():
+        left, right = columns.get(layer, (math.inf, -math.inf))
+        columns[layer] = (min(left, cards[n].left()), max(right, cards[n].right()))
     for u, v in G.edges:
         path = view.edge_item(u, v).path
         start, end = path.pointAtPercent(0), path.pointAtPercent(1)
-        assert abs(start.x() - cards[u].right()) < 3
+        assert start.x() == pytest.approx(cards[u].right())
         assert cards[v].left() - 12 < end.x() < cards[v].left()
-        for t in range(1, 50):
-            p = path.pointAtPercent(t / 50)
-            hit = [n for n, r in cards.items() if n not in (u, v) and r.contains(p)]
-            assert not hit, f"edge {u}->{v} crosses card {hit}"
+        others = {
+            n: r.adjusted(1, 1, -1, -1)
+            for n, r in cards.items()
+            if n not in (u, v) and r.intersects(path.boundingRect())
+        }
+        heights: dict[int, set[float]] = {}  # y of the edge within each column it crosses
+        samples = math.ceil(path.length())  # about one per scene unit
+        for i in range(samples + 1):
+            p = path.pointAtPercent(i / samples)
+            hit = [n for n, r in others.items() if r.contains(p)]
+            assert not hit, f"{name}: edge {u}->{v} enters card {hit}"
+            inside = [k for k, (left, right) in columns.items() if left < p.x() < right]
+            for k in inside:
+                heights.setdefault(k, set()).add(round(p.y(), 3))
+        climbing = {k: ys for k, ys in heights.items() if max(ys) - min(ys) > 0.01}
+        assert not climbing, f"{name}: edge {u}->{v} climbs inside a column"
 
 
 def test_cards_do_not_overlap(view):
