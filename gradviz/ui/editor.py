@@ -138,8 +138,19 @@ class ProgramEditor(QPlainTextEdit):
             self._newline_keeping_indent()
         elif key == Qt.Key.Key_Tab and not mods:
             self.textCursor().insertText(INDENT)
+        elif key == Qt.Key.Key_Backtab:
+            self._dedent_line()
         else:
             super().keyPressEvent(event)
+
+    def _dedent_line(self) -> None:
+        """Shift+Tab removes one indent level from the current line (focus stays here)."""
+        cursor = self.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+        text = cursor.block().text()
+        spaces = len(text) - len(text.lstrip(" "))
+        for _ in range(min(spaces, len(INDENT))):
+            cursor.deleteChar()
 
     def _newline_keeping_indent(self) -> None:
         """Python-style: keep the line's indent, and indent one more level after a colon."""

@@ -302,7 +302,8 @@ class GraphView(QGraphicsView):
         if self._color_by_grad and self._grad_scale is not None:
             self._legend.show_grad_scale(self._grad_scale, nonfinite)
         else:
-            self._legend.show_kinds(nonfinite)
+            kinds = {attrs.get("kind") for attrs in self.graph.nodes.values()}
+            self._legend.show_kinds(nonfinite, kinds)
         self._legend.show()
         self._place_legend()
 

@@ -36,6 +36,7 @@ class GraphLegend(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._scale: LogScale | None = None
         self._show_nonfinite = False
+        self._kind_rows = list(_KIND_ROWS)
         font = self.font()
         font.setPointSizeF(8.5)
         self.setFont(font)
@@ -46,9 +47,14 @@ class GraphLegend(QWidget):
         """The |grad| scale shown, or None while the legend explains kind colours."""
         return self._scale
 
-    def show_kinds(self, nonfinite: bool) -> None:
-        """Kind colours; ``nonfinite`` adds the NaN/inf entry when the graph has such grads."""
+    def show_kinds(self, nonfinite: bool, kinds: set[str] | None = None) -> None:
+        """Kind colours for `kinds` (default all); ``nonfinite`` adds the NaN/inf entry.
+
+        Only kinds the graph has are listed, so the key never explains a colour that
+        is nowhere on screen.
+        """
         self._scale, self._show_nonfinite = None, nonfinite
+        self._kind_rows = [(k, t) for k, t in _KIND_ROWS if kinds is None or k in kinds]
         self._relayout()
 
     def show_grad_scale(self, scale: LogScale, nonfinite: bool) -> None:
@@ -58,7 +64,7 @@ class GraphLegend(QWidget):
 
     def _rows(self) -> list[str]:
         if self._scale is None:
-            rows = [text for _, text in _KIND_ROWS]
+            rows = [text for _, text in self._kind_rows]
         else:
             rows = ["|grad| (log scale)", "", "", "no grad / zero"]  # bar and its ends
         if self._show_nonfinite:
@@ -71,7 +77,7 @@ class GraphLegend(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         fm = QFontMetricsF(self.font())
-        widest = max(fm.horizontalAdvance(t) for t in self._rows())
+        widest = max((fm.horizontalAdvance(t) for t in self._rows()), default=0.0)
         if self._scale is not None:
             widest = max(widest, BAR_WIDTH + SWATCH)
         width = PAD * 2 + SWATCH + 6 + widest
@@ -86,7 +92,7 @@ class GraphLegend(QWidget):
         p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
         y = PAD
         if self._scale is None:
-            for kind, text in _KIND_ROWS:
+            for kind, text in self._kind_rows:
                 self._swatch_row(p, y, palette.kind_color(kind), text)
                 y += ROW
         else:

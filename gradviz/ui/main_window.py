@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -120,10 +121,38 @@ class MainWindow(QMainWindow):
     # -- actions --------------------------------------------------------------------------
 
     def open_example(self, example: Example) -> None:
-        self.load_program(example.text, f"Example: {example.title}")
+        if self.confirm_discard():
+            self.load_program(example.text, f"Example: {example.title}")
+
+    def confirm_discard(self) -> bool:
+        """True if the editor's text may be replaced: it is saved, or the user says so."""
+        if not self.graph_tab.editor.document().isModified():
+            return True
+        answer = self.ask_discard()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_program()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_discard(self) -> QMessageBox.StandardButton:
+        """The question itself, separate so tests can answer it (Alt+S/Alt+D/Esc work too)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved program",
+            "The program has changes that are not saved. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Save).setText("&Save…")
+        box.button(QMessageBox.StandardButton.Discard).setText("&Discard")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        return QMessageBox.StandardButton(box.exec())
 
     @Slot()
     def open_program(self) -> None:
+        if not self.confirm_discard():
+            return
         path, _ = QFileDialog.getOpenFileName(
             self, "Open program", self._last_dir(), PROGRAM_FILTER
         )
@@ -140,20 +169,25 @@ class MainWindow(QMainWindow):
         self.load_program(text, Path(path).name)
 
     @Slot()
-    def save_program(self) -> None:
+    def save_program(self) -> bool:
+        """Save the editor's text to a file the user picks; True once it is saved."""
         path, _ = QFileDialog.getSaveFileName(
             self, "Save program as", self._last_dir(), PROGRAM_FILTER
         )
         if not path:
-            return
+            return False
+        if not Path(path).suffix:
+            path += ".py"
         try:
             write_text_atomically(path, self.graph_tab.program())
         except OSError as exc:
             QMessageBox.warning(self, "Save program", f"Could not save the program:\n{exc}")
-            return
+            return False
+        self.graph_tab.editor.document().setModified(False)
         self._remember_dir(path)
         self.setWindowTitle(f"gradviz — {Path(path).name}")
         self.statusBar().showMessage(f"Saved {path}")
+        return True
 
     @Slot()
     def export_graph(self) -> None:
@@ -197,13 +231,15 @@ class MainWindow(QMainWindow):
         """Show `text` in the editor, evaluate it, and name the window after `title`."""
         self.tabs.setCurrentWidget(self.graph_tab)
         self.graph_tab.set_program(text)
+        self.graph_tab.editor.document().setModified(False)
         self.graph_tab.evaluate_text()
         self.graph_tab.setFocus()
         self.setWindowTitle(f"gradviz — {title}")
 
     @Slot(object)
     def _show_training_graph(self, graph: nx.DiGraph) -> None:
-        self.graph_tab.show_graph(graph, "<b>From the training tab</b>")
+        title = html.escape(graph.graph.get("title", "the current training step"))
+        self.graph_tab.show_graph(graph, f"<b>From the training tab:</b> {title}")
         self.tabs.setCurrentWidget(self.graph_tab)
 
     def _last_dir(self) -> str:
@@ -213,6 +249,9 @@ class MainWindow(QMainWindow):
         self._settings.setValue("files/last_dir", str(Path(path).parent))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.confirm_discard():
+            event.ignore()
+            return
         self._settings.setValue("window/geometry", self.saveGeometry())
         self.graph_tab.shutdown()
         self.training_tab.shutdown()

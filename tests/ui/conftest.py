@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, QtMsgType
+from PySide6.QtWidgets import QMessageBox
 
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.main_window import MainWindow
@@ -27,6 +28,15 @@ def shown(qtbot):
         return widget
 
     return show
+
+
+@pytest.fixture(autouse=True)
+def discard_unsaved_edits(monkeypatch):
+    """A modal 'unsaved program' question would block a test: answer Discard unless a test
+    overrides MainWindow.ask_discard itself."""
+    monkeypatch.setattr(
+        MainWindow, "ask_discard", lambda self: QMessageBox.StandardButton.Discard
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -99,3 +99,15 @@ def test_gutter_grows_with_the_number_of_lines(editor):
     editor.setPlainText("\n".join(f"x{i} = {i}" for i in range(1200)))
     assert editor.gutter_width() > narrow
     assert editor.viewportMargins().left() == editor.gutter_width()
+
+
+def test_shift_tab_dedents_and_keeps_focus(editor, qtbot):
+    editor.setPlainText("for i in range(3):\n        y = i")
+    cursor = editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus)
+    qtbot.keyClick(editor, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert editor.toPlainText() == "for i in range(3):\n    y = i"
+    assert editor.hasFocus()

@@ -192,3 +192,56 @@ def test_closing_shuts_down_both_tabs_and_saves_geometry(main_window, settings, 
     main_window.close()
     assert sorted(stopped) == ["graph", "training"]
     assert settings.value("window/geometry") is not None
+
+
+# -- unsaved edits ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Record each 'unsaved program' question and answer it from a queue."""
+    asked, queue = [], []
+
+    def ask(window):
+        asked.append(window.graph_tab.program())
+        return queue.pop(0)
+
+    monkeypatch.setattr(MainWindow, "ask_discard", ask)
+    return asked, queue
+
+
+def test_opening_an_example_asks_before_discarding_edits(main_window, answers, qtbot):
+    asked, queue = answers
+    editor = main_window.graph_tab.editor
+    editor.selectAll()
+    qtbot.keyClicks(editor, "q = 1")
+    queue.append(QMessageBox.StandardButton.Cancel)
+    main_window.open_example(main_window.examples[1])
+    assert asked == ["q = 1"] and main_window.graph_tab.program() == "q = 1"
+    queue.append(QMessageBox.StandardButton.Discard)
+    main_window.open_example(main_window.examples[1])
+    assert main_window.graph_tab.program() == main_window.examples[1].text
+    main_window.open_example(main_window.examples[0])  # unmodified: no question
+    assert len(asked) == 2
+
+
+def test_closing_with_edits_can_be_cancelled(main_window, answers, qtbot):
+    asked, queue = answers
+    qtbot.keyClicks(main_window.graph_tab.editor, "# note")
+    queue.append(QMessageBox.StandardButton.Cancel)
+    main_window.close()
+    assert main_window.isVisible() and len(asked) == 1
+    queue.append(QMessageBox.StandardButton.Discard)
+    main_window.close()
+    assert not main_window.isVisible()
+
+
+def test_save_adds_py_and_clears_the_modified_mark(main_window, tmp_path, monkeypatch, qtbot):
+    qtbot.keyClicks(main_window.graph_tab.editor, "# note")
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "prog"), "")
+    )
+    assert main_window.save_program()
+    assert (tmp_path / "prog.py").read_text() == main_window.graph_tab.program()
+    assert not main_window.graph_tab.editor.document().isModified()
+

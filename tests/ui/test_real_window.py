@@ -139,6 +139,24 @@ class RunningApp:
         )
         return output.split()[0]
 
+    def answer_dialog(self, title: str, key: str) -> None:
+        """Wait for a dialog, give it the keyboard, press `key`, and wait until it is gone."""
+        dialog = self.x(
+            "xdotool", "search", "--sync", "--onlyvisible", "--name", title,
+            timeout=START_TIMEOUT_S,
+        ).split()[0]
+        self.x("xdotool", "windowfocus", "--sync", dialog)
+        self.x("xdotool", "key", key)
+
+        def closed() -> bool:
+            found = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--name", title],
+                env=self.env, capture_output=True, text=True, timeout=30,
+            )
+            return found.returncode != 0 or not found.stdout.strip()
+
+        _wait_for(closed, START_TIMEOUT_S, f"the dialog {title!r} to close")
+
     def screenshot(self, name: str) -> tuple[Path, np.ndarray]:
         """PNG of the whole screen (kept for people) and its pixels (for asserts)."""
         png = self.workdir / f"{name}.png"
@@ -231,7 +249,14 @@ def test_gradviz_command_opens_a_painted_window_that_survives_typing(app):
     edited = _wait_for(redrawn, START_TIMEOUT_S, "the window to redraw after ctrl+Return")
     assert pixels_of(edited, ERROR_LINE_COLOR) == 0, "the typed line was marked as an error"
 
+    # Ctrl+E opens the export dialog even while the editor has focus.
+    app.x("xdotool", "key", "ctrl+e")
+    app.answer_dialog("^Export graph", "Escape")
+
+    # The typed line is unsaved: quitting asks first, and Discard lets it go.
+    app.x("xdotool", "windowfocus", "--sync", window)
     app.x("xdotool", "key", "ctrl+q")
+    app.answer_dialog("^Unsaved program", "alt+d")
     try:
         code = app.process.wait(timeout=EXIT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
