@@ -50,7 +50,12 @@ SHORTCUTS = [
 class MainWindow(QMainWindow):
     """Composes the graph and training tabs; remembers its geometry between runs."""
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+        open_example: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("gradviz")
@@ -77,7 +82,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
 
-        if self.examples:
+        if open_example and self.examples:
             self.open_example(self.examples[0])
 
     # -- menus ----------------------------------------------------------------------------
