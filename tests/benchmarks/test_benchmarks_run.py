@@ -1,0 +1,31 @@
+"""The benchmark scripts still run (in their small modes), so they cannot rot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def _run(script: str, *args: str) -> str:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(
+        [sys.executable, str(HERE / script), *args],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_graph_benchmark_quick_prints_a_table():
+    out = _run("bench_graph.py", "--quick")
+    for kind in ("chain", "wide", "mlp", "residual"):
+        assert f"| {kind}" in out
+
+
+def test_training_benchmark_small_run():
+    out = _run("bench_training.py", "--epochs", "200", "--runs", "1")
+    assert "epochs/s" in out
