@@ -29,8 +29,8 @@ __all__ = [
     "train",
 ]
 
-GRAPH_SAMPLES = 8
-"""Samples used by ``step_graph``: few enough that every value on the graph is readable."""
+GRAPH_SAMPLES = 4
+"""Samples used by ``step_graph``: few enough that every card on the graph stays narrow."""
 
 
 def make_data(
@@ -177,6 +177,14 @@ class LossSurface:
     def _half_hessian(self) -> np.ndarray:
         return np.array([[self.xx, self.x], [self.x, 1.0]])
 
+    def max_stable_lr(self) -> float:
+        """The learning rate above which full-batch steps overshoot more than they correct.
+
+        A gradient step on a quadratic multiplies the error along each curvature axis by
+        ``1 - 2·lr·λ``; it grows once that exceeds 1 in size, i.e. for lr > 1/λ_max.
+        """
+        return float(1.0 / np.linalg.eigvalsh(self._half_hessian()).max())
+
     def minimum(self) -> tuple[float, float]:
         """(w*, b*) from the normal equations: the least-squares fit, by other means."""
         w, b = np.linalg.solve(self._half_hessian(), [self.xy, self.y])
@@ -198,16 +206,25 @@ class LossSurface:
         return w0 + offsets[0], b0 + offsets[1]
 
 
-def step_graph(X: torch.Tensor, y: torch.Tensor, w: float, b: float) -> nx.DiGraph:
+def step_graph(
+    X: torch.Tensor, y: torch.Tensor, w: float, b: float, epoch: int | None = None
+) -> nx.DiGraph:
     """The autograd graph of one step's loss ``mean((y - (X@w + b))²)`` at (w, b).
 
     It uses the first ``GRAPH_SAMPLES`` samples, so the values stay readable, and fresh
-    leaves, so it never touches a model that a training thread may be updating.
+    leaves, so it never touches a model that a training thread may be updating. Its loss
+    therefore differs from the epoch's MSE over all samples: ``G.graph["title"]`` says so.
     """
+    n_total = len(X)
     X, y = X[:GRAPH_SAMPLES], y[:GRAPH_SAMPLES]
     w_leaf = torch.tensor([[w]], requires_grad=True)
     b_leaf = torch.tensor([b], requires_grad=True)
     with record() as recording:
         loss = torch.square(y - (X @ w_leaf + b_leaf).squeeze()).mean()
     names = {"w": w_leaf, "b": b_leaf, "X": X, "y": y, "loss": loss}
-    return trace(loss, names=names, recording=recording)
+    graph = trace(loss, names=names, recording=recording)
+    where = "Starting point" if epoch is None else f"Training step at epoch {epoch:,}"
+    graph.graph["title"] = (
+        f"{where}: loss on the first {len(X):,} of {n_total:,} samples at w={w:+.4g}, b={b:+.4g}"
+    )
+    return graph

@@ -15,12 +15,16 @@ from gradviz.ui.training_plots import FIT_PEN, TEXT_COLOR, add_legend, light_plo
 
 GRID_SIZE = 121
 CONTOURS = 9
+PATH_BOX = 3.0  # the path is cut where it leaves this many view half-widths round the optimum
 
 
 class LandscapePlot:
     """Heat map of log10 MSE over a square around the optimum that holds the start point.
 
     The view stays on that square: a diverging path leaves it instead of shrinking it.
+    The path is cut where it leaves a box a few times the view's size: a diverged run
+    reaches ~1e19, and segments that long overflow Qt's repaint regions, leaving ghost
+    lines on screen after the path is cleared.
     """
 
     def __init__(self) -> None:
@@ -57,6 +61,7 @@ class LandscapePlot:
             symbolBrush="#ffdd33",
             name="least squares",
         )
+        self._box = (np.zeros(2), np.ones(2))  # centre and half-size of where the path is drawn
 
     def set_surface(
         self, surface: LossSurface, optimum: tuple[float, float], start: tuple[float, float]
@@ -80,11 +85,41 @@ class LandscapePlot:
             np.concatenate([part for _, ring_b in rings for part in (ring_b, gap)]),
         )
         self.optimum.setData([optimum[0]], [optimum[1]])
+        self._box = (np.array(optimum), np.full(2, PATH_BOX * half))
         self.widget.setRange(
             xRange=(float(ws[0]), float(ws[-1])), yRange=(float(bs[0]), float(bs[-1])), padding=0
         )
 
     def set_path(self, ws: np.ndarray, bs: np.ndarray) -> None:
-        """The trajectory so far; its last point is the current (w, b)."""
-        self.path.setData(ws, bs)
-        self.current.setData(ws[-1:], bs[-1:])
+        """The trajectory so far, cut where it leaves the box; its last point is the current."""
+        points = _cut_at_box(np.column_stack([ws, bs]), *self._box)
+        self.path.setData(points[:, 0], points[:, 1])
+        self.current.setData(points[-1:, 0], points[-1:, 1])
+
+    def clear_path(self, start: tuple[float, float]) -> None:
+        """No path, the marker at ``start``, and a full repaint so no old segment lingers."""
+        self.path.setData(np.empty(0), np.empty(0))
+        self.current.setData([start[0]], [start[1]])
+        self.widget.viewport().update()
+
+
+def _cut_at_box(points: np.ndarray, centre: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """The points up to the first one outside the box, that one moved onto the box's edge.
+
+    Moving it along its segment keeps the segment's direction: the path visibly heads
+    off the plot the way SGD went.
+    """
+    outside = ~np.all(np.abs(points - centre) <= half, axis=1)  # NaN counts as outside
+    if not outside.any():
+        return points
+    first = int(np.argmax(outside))
+    if first == 0:
+        return points[:0]
+    inside, beyond = points[first - 1], points[first]
+    if not np.all(np.isfinite(beyond)):
+        return points[:first]
+    step = beyond - inside
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(step > 0, centre + half - inside, centre - half - inside) / step
+    scale = float(np.nanmin(np.where(step != 0, room, np.inf)))
+    return np.vstack([points[:first], inside + scale * step])

@@ -1,7 +1,9 @@
 """The training tab's side panel: settings, run buttons, progress and live numbers.
 
 Widgets only; the tab decides what they do. The object names are what tests and the
-main window look them up by.
+main window look them up by. The panel must fit a 1024×700 window without scrolling,
+and nothing in it appears or disappears during a run: the run's outcome and the
+"settings are locked" note go to the tab's status line above the plots instead.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core.regression import EpochResult
+from gradviz.core.regression import GRAPH_SAMPLES, EpochResult
 
 SPEEDS: list[tuple[str, float | None]] = [
     ("1 epoch/s", 1.0),
@@ -40,6 +41,7 @@ DEFAULT_SPEED = 2  # the book's 30 epochs over about 3 s
 BATCH_SIZES: list[tuple[str, int | None]] = [("full batch", None)] + [
     (str(n), n) for n in (256, 128, 64, 32, 16, 8)
 ]
+PROGRESS_FORMAT = "%v / %m epochs"
 RANDOM_COEF = -10.0  # the coefficient box's minimum doubles as "draw one from the seed"
 
 
@@ -83,7 +85,7 @@ class TrainingControls(QWidget):
         self.bias = _dspin("bias", -10.0, 10.0, 2.0, 2, 0.5)
         self.seed = _spin("seed", 0, 999_999, 0)
         self.data_box = QGroupBox("Data")
-        data_form = QFormLayout(self.data_box)
+        data_form = _form(self.data_box)
         data_form.addRow("Samples", self.samples)
         data_form.addRow("Noise (std)", self.noise)
         data_form.addRow("True coefficient", self.coef)
@@ -96,7 +98,7 @@ class TrainingControls(QWidget):
         for label, size in BATCH_SIZES:
             self.batch_size.addItem(label, size)
         self.training_box = QGroupBox("Training")
-        training_form = QFormLayout(self.training_box)
+        training_form = _form(self.training_box)
         training_form.addRow("Learning rate", self.learning_rate)
         training_form.addRow("Epochs", self.epochs)
         training_form.addRow("Batch size", self.batch_size)
@@ -117,36 +119,27 @@ class TrainingControls(QWidget):
         for i, button in enumerate((self.start, self.pause, self.step, self.stop, self.reset)):
             buttons.addWidget(button, i // 3, i % 3)
 
-        self.locked_hint = QLabel(
-            "Settings are locked during a run: Stop or Reset to change them.",
-            objectName="settingsHint",
-            wordWrap=True,
-        )
-        self.locked_hint.setStyleSheet("color: #8a6d00;")
-        self.locked_hint.hide()
-        self.progress = QProgressBar(objectName="trainProgress", format="%v / %m epochs")
-        self.summary = QLabel(objectName="trainSummary", wordWrap=True)
+        self.progress = QProgressBar(objectName="trainProgress", format=PROGRESS_FORMAT)
         self.live = LiveNumbers()
-        self.log_scale = QCheckBox("Log-scale MSE", objectName="mseLogScale")
         self.show_graph = QPushButton("Show this step's graph", objectName="showGraphButton")
         self.show_graph.setToolTip(
-            "Open the autograd graph of this step's loss mean((y - (X@w + b))²) "
-            "at the current w and b, on the first 8 samples, in the Graph tab."
+            "Open the autograd graph of this step's loss mean((y - (X@w + b))²) at the "
+            "current w and b in the Graph tab. To keep it readable it uses only the first "
+            f"{GRAPH_SAMPLES} samples, so its loss differs from the Live MSE over all of them."
         )
 
         column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(6)
         column.addWidget(self.data_box)
         column.addWidget(self.training_box)
-        speed_form = QFormLayout()
+        speed_form = _form()
         speed_form.addRow("Speed", self.speed)
         column.addLayout(speed_form)
         column.addLayout(buttons)
-        column.addWidget(self.locked_hint)
         column.addWidget(self.progress)
         column.addWidget(self.live)
-        column.addWidget(self.log_scale)
         column.addWidget(self.show_graph)
-        column.addWidget(self.summary)
         column.addStretch(1)
 
     def data_settings(self) -> DataSettings:
@@ -169,7 +162,6 @@ class TrainingControls(QWidget):
         """Data and training settings cannot change under a running worker."""
         self.data_box.setEnabled(not locked)
         self.training_box.setEnabled(not locked)
-        self.locked_hint.setVisible(locked)
 
 
 class LiveNumbers(QGroupBox):
@@ -178,7 +170,8 @@ class LiveNumbers(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Live", parent)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        form = QFormLayout(self)
+        form = _form(self)
+        form.setVerticalSpacing(1)
         self.values: dict[str, QLabel] = {}
         for key, text in [
             ("epoch", "epoch"),
@@ -201,13 +194,24 @@ class LiveNumbers(QGroupBox):
         self.values["b"].setText(_param(b))
         self.values["target"].setText(f"w* {optimum[0]:+.4f}  b* {optimum[1]:+.4f}")
 
-    def show_result(self, result: EpochResult) -> None:
-        self.values["epoch"].setText(f"{result.epoch:,}")
+    def show_result(self, result: EpochResult, last_finite: bool = False) -> None:
+        """``last_finite``: the run diverged after this epoch, so say these are its last numbers."""
+        suffix = "  (last finite)" if last_finite else ""
+        self.values["epoch"].setText(f"{result.epoch:,}{suffix}")
         self.values["loss"].setText(f"{result.loss:.6g}")
         self.values["w"].setText(_param(result.w))
         self.values["b"].setText(_param(result.b))
         self.values["grad_w"].setText(f"{result.grad_w:+.3e}")
         self.values["grad_b"].setText(f"{result.grad_b:+.3e}")
+
+
+def _form(parent: QWidget | None = None) -> QFormLayout:
+    """A compact form: the panel has to fit a 1024×700 window."""
+    form = QFormLayout(parent)
+    form.setVerticalSpacing(3)
+    if parent is not None:
+        form.setContentsMargins(6, 4, 6, 4)
+    return form
 
 
 def _param(value: float) -> str:

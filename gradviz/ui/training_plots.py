@@ -6,23 +6,46 @@ Each plot creates its items once and only calls ``setData`` afterwards, so a red
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 FIT_PEN = pg.mkPen("#d62728", width=2.5)
 TEXT_COLOR = "#222222"
+FIT_LINE_LIMIT = 10.0  # data heights: a fitted line beyond this says nothing about the data
 
 
 class TimedPlotWidget(pg.PlotWidget):
-    """A PlotWidget that adds up its painting time, so the tab can pace its redraws."""
+    """A PlotWidget that adds up its painting time, so the tab can pace its redraws.
+
+    It can also hold a small widget in its top-right corner, beside the title, where
+    the plot has room to spare and the side panel has none.
+    """
+
+    _corner: QWidget | None = None  # a class default: pyqtgraph resizes during __init__
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._paint_seconds = 0.0
+
+    def set_corner_widget(self, widget: QWidget) -> None:
+        self._corner = widget
+        widget.setParent(self)
+        widget.adjustSize()
+        self._place_corner()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_corner()
+
+    def _place_corner(self) -> None:
+        if self._corner is not None:
+            self._corner.move(self.width() - self._corner.width() - 8, 4)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         started = time.perf_counter()
@@ -35,13 +58,50 @@ class TimedPlotWidget(pg.PlotWidget):
         return spent
 
 
-def light_plot(title: str, x_label: str, y_label: str) -> TimedPlotWidget:
+class DecadeLogAxis(pg.AxisItem):
+    """A log axis labelled at whole decades only, with unlabelled ticks between.
+
+    pyqtgraph labels the 2…9 ticks of each decade too, and those crowd into an
+    unreadable stack ("0.9 0.8 0.7 0.6…") below every decade.
+    """
+
+    _inside_one_decade = False  # zoomed in past the decades: the 2…9 labels are all there is
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's)
+        low, high = math.ceil(minVal), math.floor(maxVal)
+        self._inside_one_decade = low > high
+        if self._inside_one_decade:
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        stride = max(1, math.ceil((high - low + 1) / 6))  # at most about six labels
+        decades = [float(v) for v in range(low, high + 1) if v % stride == 0]
+        minor: list[float] = []
+        if stride == 1:  # the 2…9 marks only where a decade has room for them
+            for v in range(math.floor(minVal), math.ceil(maxVal)):
+                minor.extend(x for x in v + np.log10(np.arange(2, 10)) if minVal < x < maxVal)
+        return [(float(stride), decades), (None, minor)]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        if self._inside_one_decade:
+            return super().logTickStrings(values, scale, spacing)
+        if spacing is None:
+            return [""] * len(values)
+        return [_decade(round(v)) for v in values]
+
+
+def _decade(exponent: int) -> str:
+    """10**exponent as people write it: 0.01, 1, 1000, then 1e6 and beyond."""
+    return f"{10.0**exponent:g}" if -3 <= exponent <= 4 else f"1e{exponent}"
+
+
+def light_plot(
+    title: str, x_label: str, y_label: str, axis_items: dict[str, pg.AxisItem] | None = None
+) -> TimedPlotWidget:
     """A white plot with dark axes: it reads like the book's figures and prints well.
 
     No grid: pyqtgraph draws grid lines as part of the axes, and then every frame
     repaints the axes over the whole plot (it made a frame seven times slower).
     """
-    widget = TimedPlotWidget(background="w")
+    widget = TimedPlotWidget(background="w", axisItems=axis_items)
     widget.setTitle(title, color=TEXT_COLOR, size="11pt")
     for side, label in (("bottom", x_label), ("left", y_label)):
         axis = widget.getAxis(side)
@@ -64,7 +124,8 @@ class DataPlot:
     """The data scatter with the current fitted line in red (the book's Fig. 4.3).
 
     The view is fixed to the data, so a diverging line leaves the frame instead of
-    zooming the points away.
+    zooming the points away. A line far off the scale is hidden with a note: drawn, it
+    is a meaningless vertical stroke where huge w·x and b cancel.
     """
 
     def __init__(self) -> None:
@@ -87,13 +148,22 @@ class DataPlot:
             name="true line",
         )
         self.fit_line = self.widget.plot([], [], pen=FIT_PEN, name="fitted line")
+        self.off_scale_note = pg.TextItem(
+            color=FIT_PEN.color(), fill=pg.mkBrush(255, 255, 255, 220), anchor=(1, 1)
+        )
+        self.off_scale_note.hide()
+        self.widget.addItem(self.off_scale_note)
         self._x_ends = np.zeros(2)
+        self._y_limits = (-np.inf, np.inf)
 
     def set_data(self, X: torch.Tensor, y: torch.Tensor, coef: float, bias: float) -> None:
         x, t = X[:, 0].double().numpy(), y.double().numpy()
         self._x_ends = np.array([x.min(), x.max()])
         self.scatter.setData(x, t)
         self.true_line.setData(self._x_ends, coef * self._x_ends + bias)
+        margin = FIT_LINE_LIMIT * max(float(t.max() - t.min()), 1e-9)
+        self._y_limits = (float(t.min()) - margin, float(t.max()) + margin)
+        self.off_scale_note.setPos(float(x.max()), float(t.min()))
         self.widget.setRange(
             xRange=(float(x.min()), float(x.max())),
             yRange=(float(t.min()), float(t.max())),
@@ -101,21 +171,33 @@ class DataPlot:
         )
 
     def set_fit(self, w: float, b: float) -> None:
-        self.fit_line.setData(self._x_ends, w * self._x_ends + b)
+        ends = w * self._x_ends + b
+        low, high = self._y_limits
+        on_scale = bool(np.all((ends >= low) & (ends <= high)))
+        self.fit_line.setData(self._x_ends if on_scale else [], ends if on_scale else [])
+        self.off_scale_note.setVisible(not on_scale)
+        if not on_scale:
+            self.off_scale_note.setText(f"fitted line off the scale:\ny = {w:.3g}·x {b:+.3g}")
 
 
 class LossCurvePlot:
     """MSE per epoch, falling live; a log scale shows the late, slow part of the fall.
 
     The view grows in steps instead of auto-ranging: a new range rebuilds both axes,
-    and doing that every frame was the most expensive part of a redraw.
+    and doing that every frame was the most expensive part of a redraw. The curve's own
+    ``getData`` returns log10 values in log mode, so the plot keeps the losses itself.
     """
 
     def __init__(self) -> None:
-        self.widget = light_plot("MSE per epoch", "epoch", "MSE")
+        self.widget = light_plot(
+            "MSE per epoch", "epoch", "MSE", axis_items={"left": DecadeLogAxis("left")}
+        )
         # An SI prefix on a log axis turns "1e8" into "(x1e+27) 1e-19": keep plain numbers.
         self.widget.getAxis("left").enableAutoSIPrefix(False)
         self.widget.disableAutoRange()
+        self.log_scale = QCheckBox("Log scale", objectName="mseLogScale")
+        self.log_scale.toggled.connect(self.set_log)
+        self.widget.set_corner_widget(self.log_scale)
         self.curve = self.widget.plot(
             [],
             [],
@@ -128,6 +210,7 @@ class LossCurvePlot:
         self._log = False
         self._view: tuple[float, float, float] | None = None  # x_end, y_low, y_high
         self._planned_epochs = 10
+        self._epochs = self._losses = np.empty(0)
 
     def set_planned_epochs(self, epochs: int) -> None:
         """The run's length: the view grows towards it and never past it."""
@@ -138,19 +221,24 @@ class LossCurvePlot:
         self._log = on
         self.widget.setLogMode(y=on)
         self._view = None
-        self._fit_view(*self.curve.getData())
+        self._fit_view()
 
     def set_curve(self, epochs: np.ndarray, losses: np.ndarray) -> None:
         # Markers help at the book's 30 epochs and only clutter a long run.
         self.curve.setSymbol("o" if len(epochs) <= 200 else None)
         self.curve.setData(epochs, losses)
+        self._epochs, self._losses = epochs, losses
         if len(epochs) == 0:
             self._view = None
-        self._fit_view(epochs, losses)
+        self._fit_view()
 
-    def _fit_view(self, epochs: np.ndarray | None, losses: np.ndarray | None) -> None:
+    def _fit_view(self) -> None:
         """Widen the view only when the data leaves it, with room to grow into."""
-        if epochs is None or len(epochs) == 0:
+        epochs, losses = self._epochs, self._losses
+        if len(epochs) == 0:  # a new run: drop the last run's range (up to 1e34 after a blow-up)
+            y_range = (-1.0, 2.0) if self._log else (0.0, 1.0)
+            x_range = (0.0, float(self._planned_epochs))
+            self.widget.setRange(xRange=x_range, yRange=y_range, padding=0)
             return
         x_end = float(epochs[-1])
         if self._log:

@@ -15,7 +15,16 @@ import numpy as np
 import torch
 from PySide6.QtCore import Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gradviz.core.regression import (
     EpochResult,
@@ -26,7 +35,7 @@ from gradviz.core.regression import (
     step_graph,
 )
 from gradviz.ui.landscape import LandscapePlot
-from gradviz.ui.training_controls import TrainingControls
+from gradviz.ui.training_controls import PROGRESS_FORMAT, TrainingControls
 from gradviz.ui.training_history import RunHistory
 from gradviz.ui.training_plots import DataPlot, LossCurvePlot
 from gradviz.ui.training_worker import RunConfig, RunSummary, TrainingWorker
@@ -34,6 +43,9 @@ from gradviz.ui.training_worker import RunConfig, RunSummary, TrainingWorker
 REDRAW_MS = 16  # ~60 Hz at most, however fast the worker runs
 GUI_SHARE = 0.1  # redraws may take at most this share of the GUI thread's time
 _MODEL_SEED_SALT = 0x5EED  # the model's start must not be drawn from the data's stream
+STATUS_LINES = 3  # the status line's reserved height: the book's summary is three lines
+READY_TEXT = "Ready: Start trains, Step runs one epoch at a time."
+RUNNING_TEXT = "Training… Settings are locked during a run: Stop or Reset to change them."
 
 
 class _State(Enum):
@@ -43,11 +55,27 @@ class _State(Enum):
     DONE = auto()  # finished, stopped, diverged or failed
 
 
-def summary_text(summary: RunSummary, coef: float, bias: float, final_mse: float | None) -> str:
-    """The book's closing sentence: true vs learned coefficient and bias, then the MSE."""
-    if summary.diverged_at is not None:
-        return f"Diverged at epoch {summary.diverged_at:,} — lower the learning rate."
+def summary_text(
+    summary: RunSummary,
+    coef: float,
+    bias: float,
+    final_mse: float | None,
+    stable_lr: float | None = None,
+) -> str:
+    """The book's closing sentence: true vs learned coefficient and bias, then the MSE.
+
+    For a diverged run: which epoch first gave inf/NaN, why, and which epoch's numbers
+    the plots and the Live panel still show. ``stable_lr`` is the full-batch limit.
+    """
     last = summary.last
+    if summary.diverged_at is not None:
+        limit = "" if stable_lr is None else f" (below {stable_lr:.3g} for a full batch)"
+        shown = "the start" if last is None else f"epoch {last.epoch:,}, the last finite one"
+        return (
+            f"Diverged at epoch {summary.diverged_at:,}: its values overflowed to inf/NaN.\n"
+            f"Each step overshoots the minimum: lower the learning rate{limit}.\n"
+            f"The plots and Live numbers show {shown}."
+        )
     if last is None:
         return "Stopped before the first epoch."
     if summary.stopped:
@@ -124,9 +152,27 @@ class TrainingTab(QWidget):
         plots.addWidget(top)
         plots.addWidget(self.loss_plot.widget)
         plots.setSizes([600, 400])
+        right = QVBoxLayout()
+        right.addWidget(self._build_status())
+        right.addWidget(plots, 1)
         row = QHBoxLayout(self)
+        row.setContentsMargins(4, 4, 4, 4)
         row.addWidget(side)
-        row.addWidget(plots, 1)
+        row.addLayout(right, 1)
+
+    def _build_status(self) -> QLabel:
+        """The run's state and outcome, above the plots: always in view, never moving them.
+
+        Its height is reserved for the longest message, so showing one shifts nothing.
+        """
+        self.status = QLabel(objectName="trainSummary", wordWrap=True)
+        self.status.setFrameShape(QFrame.Shape.StyledPanel)
+        self.status.setContentsMargins(6, 2, 6, 2)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lines = self.status.fontMetrics().lineSpacing() * STATUS_LINES
+        self.status.setFixedHeight(lines + 2 * self.status.frameWidth() + 8)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        return self.status
 
     def _connect_controls(self) -> None:
         c = self.controls
@@ -138,7 +184,6 @@ class TrainingTab(QWidget):
         c.stop.clicked.connect(self._stop)
         c.reset.clicked.connect(self._reset)
         c.speed.currentIndexChanged.connect(self._apply_pace)
-        c.log_scale.toggled.connect(self.loss_plot.set_log)
         c.show_graph.clicked.connect(self._request_graph)
 
     # -- data and model -----------------------------------------------------------------
@@ -164,13 +209,15 @@ class TrainingTab(QWidget):
         self._latest = None
         self._stale.clear()
         self.data_plot.set_fit(*self._start_point)
+        self.loss_plot.set_planned_epochs(self.controls.epochs.value())
         self.loss_plot.set_curve(np.empty(0), np.empty(0))
-        self.landscape.set_path(np.array([self._start_point[0]]), np.array([self._start_point[1]]))
+        self.landscape.clear_path(self._start_point)
         c = self.controls
         c.progress.setRange(0, c.epochs.value())
         c.progress.setValue(0)
+        c.progress.setFormat(PROGRESS_FORMAT)
         c.live.show_start(*self._start_point, self._optimum)
-        self._show_summary("")
+        self._show_summary(READY_TEXT)
         self._set_state(_State.IDLE)
 
     # -- run control --------------------------------------------------------------------
@@ -197,7 +244,7 @@ class TrainingTab(QWidget):
             self._set_state(_State.PAUSED)
         elif self._state is _State.PAUSED:
             self._worker.resume()
-            self._show_summary("")
+            self._show_summary(RUNNING_TEXT)
             self._set_state(_State.RUNNING)
 
     def _stop(self) -> None:
@@ -229,6 +276,7 @@ class TrainingTab(QWidget):
         worker.failed.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread, self._worker = thread, worker
         self._set_state(_State.PAUSED if paused else _State.RUNNING)
+        self._show_summary(RUNNING_TEXT)
         self._redraw_timer.start()
         thread.start()
 
@@ -272,18 +320,31 @@ class TrainingTab(QWidget):
         self._redraw_timer.stop()
         last = summary.last
         mse = None if last is None else float(self._surface(last.w, last.b))
+        diverged = summary.diverged_at is not None
+        stable_lr = self._surface.max_stable_lr() if diverged else None
         self._show_summary(
-            summary_text(summary, self._coef, self._bias, mse),
-            error=summary.diverged_at is not None,
+            summary_text(summary, self._coef, self._bias, mse, stable_lr), error=diverged
         )
-        if summary.diverged_at is not None:
-            self.controls.log_scale.setChecked(True)  # the blow-up is only readable in log
+        if diverged:
+            self._show_divergence(summary)
         self._set_state(_State.DONE)
+
+    def _show_divergence(self, summary: RunSummary) -> None:
+        """Progress and Live numbers tell the same story as the message: k diverged, k-1 shown."""
+        c = self.controls
+        c.progress.setValue(summary.diverged_at)
+        c.progress.setFormat("diverged at epoch %v of %m")
+        if summary.last is not None:
+            c.live.show_result(summary.last, last_finite=True)
+        self.loss_plot.log_scale.setChecked(True)  # the blow-up is only readable in log
 
     @Slot(int)
     def _on_paused(self, epoch: int) -> None:
         if self._from_current_worker() and self._state is _State.PAUSED:
-            self._show_summary(f"Paused after epoch {epoch:,}: Step runs one more, Resume goes on.")
+            self._show_summary(
+                f"Paused after epoch {epoch:,}: Step runs one more, Resume goes on.\n"
+                "Settings stay locked until Stop or Reset."
+            )
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -344,12 +405,17 @@ class TrainingTab(QWidget):
         self._redraw_timer.setInterval(max(REDRAW_MS, round(1000 * interval)))
 
     def _show_summary(self, text: str, error: bool = False) -> None:
-        self.controls.summary.setText(text)
-        self.controls.summary.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
 
     def _request_graph(self) -> None:
-        w, b = (self._latest.w, self._latest.b) if self._latest else self._start_point
-        self.graph_requested.emit(step_graph(self._X, self._y, w, b))
+        """The graph's title says it is the loss on a few samples, not the Live MSE."""
+        latest = self._latest
+        if latest is None:
+            graph = step_graph(self._X, self._y, *self._start_point)
+        else:
+            graph = step_graph(self._X, self._y, latest.w, latest.b, epoch=latest.epoch)
+        self.graph_requested.emit(graph)
 
 
 def main() -> int:
@@ -358,7 +424,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     tab = TrainingTab()
-    tab.resize(1200, 800)
+    tab.resize(1280, 800)
     tab.show()
     return app.exec()
 

@@ -162,3 +162,20 @@ def test_step_graph_is_the_loss_at_the_given_point():
     x, t = X[:GRAPH_SAMPLES, 0], y[:GRAPH_SAMPLES]
     expected = torch.square(t - (0.3 * x + 1.5)).mean()
     torch.testing.assert_close(value, expected)
+
+
+def test_step_graph_title_says_how_few_samples_it_uses():
+    X, y, _ = make_data()
+    title = step_graph(X, y, w=0.3, b=1.5, epoch=12).graph["title"]
+    assert title.startswith(f"Training step at epoch 12: loss on the first {GRAPH_SAMPLES} of ")
+    assert "1,500 samples at w=+0.3, b=+1.5" in title
+    assert step_graph(X, y, w=0.3, b=1.5).graph["title"].startswith("Starting point: ")
+
+
+@pytest.mark.parametrize("factor, diverges", [(0.95, False), (1.05, True)])
+def test_max_stable_lr_separates_convergence_from_divergence(factor, diverges):
+    X, y, _ = make_data()
+    lr = factor * LossSurface.from_data(X, y).max_stable_lr()
+    losses = [r.loss for r in train(X, y, seeded_model(), lr, epochs=400)]
+    grew = not np.isfinite(losses[-1]) or losses[-1] > 1e3 * losses[0]
+    assert grew == diverges

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,10 +18,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QWidget,
 )
 
-from gradviz.core.regression import EpochResult, Linear, make_data
+from gradviz.core.regression import GRAPH_SAMPLES, EpochResult, Linear, make_data
+from gradviz.ui.landscape import PATH_BOX
 from gradviz.ui.training_controls import SPEEDS
 from gradviz.ui.training_history import RunHistory
 from gradviz.ui.training_tab import TrainingTab, summary_text
@@ -169,20 +173,110 @@ def test_step_from_idle_runs_one_epoch_then_waits(qtbot, tab):
     assert not child(tab, QPushButton, "trainStartButton").isEnabled()
 
 
-def test_divergence_stops_with_a_message_and_finite_plots(qtbot, tab):
-    configure(tab, lr=10.0, epochs=500)
+def diverge(qtbot, tab):
+    """Run lr = 10 to its divergence; returns (epoch that gave inf/NaN, last finite epoch)."""
+    configure(tab, lr=10.0, epochs=30)
     click(tab, "trainStartButton")
     wait_for_run_end(qtbot, tab)
-
     text = summary(tab)
-    assert "diverged at epoch" in text.lower() and "lower the learning rate" in text
-    epoch = int(text.split("epoch ")[1].split()[0].replace(",", ""))
+    assert text.startswith("Diverged at epoch "), text
+    diverged = int(text.split("epoch ")[1].split(":")[0].replace(",", ""))
+    return diverged, diverged - 1
+
+
+def test_divergence_message_progress_and_live_numbers_agree(qtbot, tab):
+    diverged, last = diverge(qtbot, tab)
+    text = summary(tab)
+    assert "overshoots the minimum" in text and "lower the learning rate" in text
+    assert f"show epoch {last}, the last finite one" in text
     progress = child(tab, QProgressBar, "trainProgress")
-    assert progress.value() == epoch - 1 < progress.maximum()
-    assert child(tab, QCheckBox, "mseLogScale").isChecked()
-    for item in (tab.loss_plot.curve, tab.data_plot.fit_line, tab.landscape.path):
-        assert np.all(np.isfinite(item.getData()[1]))
+    assert progress.value() == diverged < progress.maximum()
+    assert progress.text() == f"diverged at epoch {diverged} of 30"
+    live = tab.controls.live.values
+    assert live["epoch"].text() == f"{last}  (last finite)"
+    assert float(live["loss"].text()) == pytest.approx(tab._latest.loss, rel=1e-5)
+    assert tab._latest.epoch == last
     assert child(tab, QPushButton, "trainStartButton").isEnabled()
+
+
+def test_divergence_keeps_every_plot_readable(qtbot, tab):
+    diverge(qtbot, tab)
+    assert child(tab, QCheckBox, "mseLogScale").isChecked()
+    # The MSE view holds every finite loss, up to ~1e34, not just the first few.
+    losses = tab._history.decimated()["loss"]
+    low, high = tab.loss_plot.widget.viewRange()[1]
+    assert low <= np.log10(losses.min()) and np.log10(losses.max()) <= high
+    assert np.all(np.isfinite(tab.loss_plot.curve.getData()[1]))
+    # A line with w ~ 1e18 would be a meaningless vertical stroke: hidden, with a note.
+    assert points(tab.data_plot.fit_line) == 0
+    note = tab.data_plot.off_scale_note
+    assert note.isVisible() and "off the scale" in note.toPlainText()
+
+
+def test_fitted_line_returns_once_it_is_on_the_scale_again(tab):
+    tab.data_plot.set_fit(1e18, -3e18)
+    assert points(tab.data_plot.fit_line) == 0
+    tab.data_plot.set_fit(0.5, 2.0)
+    assert points(tab.data_plot.fit_line) == 2
+    assert not tab.data_plot.off_scale_note.isVisible()
+
+
+def test_diverged_path_stays_near_the_view_and_reset_clears_it(qtbot, tab, monkeypatch):
+    """Segments ~1e19 long overflow Qt's repaint regions and linger as ghost lines."""
+    handed = []
+    path = tab.landscape.path
+    real_set_data = path.setData
+
+    def spy(x, y, *args, **kwargs):
+        handed.append((np.asarray(x, float), np.asarray(y, float)))
+        return real_set_data(x, y, *args, **kwargs)
+
+    monkeypatch.setattr(path, "setData", spy)
+    diverge(qtbot, tab)
+    assert handed and abs(tab._latest.w) > 1e15
+    (w_view, b_view) = tab.landscape.widget.viewRange()
+    reach = PATH_BOX * max(w_view[1] - w_view[0], b_view[1] - b_view[0])
+    for xs, ys in handed:
+        assert np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))
+        assert np.all(np.abs(xs) < reach) and np.all(np.abs(ys) < reach)
+    assert path.boundingRect().width() < reach
+
+    click(tab, "trainResetButton")
+    assert points(path) == 0
+    assert points(tab.landscape.current) == 1  # the marker waits at the new start
+    assert tab.loss_plot.widget.viewRange()[1][1] < 5  # not still scaled for ~1e34
+    click(tab, "trainStartButton")
+    wait_for_run_end(qtbot, tab)  # lr 10 again: the new run's path is cut the same way
+    assert all(np.all(np.abs(xs) < reach) for xs, _ in handed)
+
+
+def log_axis_labels(plot_widget):
+    """The tick labels the MSE axis draws now, with their rectangles."""
+    axis = plot_widget.getAxis("left")
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _, text in texts if text]
+
+
+def test_log_axis_labels_only_decades_and_never_overlap(shown, qtbot, tab):
+    shown(tab, 1024, 630)
+    plot = tab.loss_plot
+    plot.set_planned_epochs(30)
+    plot.set_curve(np.array([1.0, 2.0, 3.0]), np.array([15.3, 10.2, 6.8]))  # an early run
+    click_log = child(tab, QCheckBox, "mseLogScale")
+    click_log.setChecked(True)
+    for y_range in [(-0.5, 1.5), (-0.2, 1.3), (-3.5, 35.5)]:
+        plot.widget.setRange(yRange=y_range, padding=0)
+        QCoreApplication.processEvents()
+        labels = log_axis_labels(plot.widget)
+        assert 2 <= len(labels) <= 7, labels
+        for i, (rect, text) in enumerate(labels):
+            assert text in ("0.1", "1", "10", "100") or text.startswith("1e"), labels
+            assert not any(rect.intersects(other) for other, _ in labels[i + 1 :]), labels
 
 
 def test_settings_are_locked_during_a_run(qtbot, tab):
@@ -195,12 +289,55 @@ def test_settings_are_locked_during_a_run(qtbot, tab):
         (QDoubleSpinBox, "noise"),
     ]:
         assert not child(tab, kind, name).isEnabled()
-    assert not child(tab, QLabel, "settingsHint").isHidden()
+    assert "Settings are locked during a run" in summary(tab)
     assert child(tab, QComboBox, "trainSpeed").isEnabled()  # applied live instead
     click(tab, "trainStopButton")
     wait_for_run_end(qtbot, tab)
     assert child(tab, QDoubleSpinBox, "learningRate").isEnabled()
-    assert child(tab, QLabel, "settingsHint").isHidden()
+    assert "locked" not in summary(tab)
+
+
+def side_panel(tab) -> QScrollArea:
+    (area,) = [a for a in tab.findChildren(QScrollArea) if a.widget() is tab.controls]
+    return area
+
+
+def test_side_panel_fits_1024x700_and_does_not_move_when_a_run_starts(shown, qtbot, tab):
+    shown(tab, 1024, 630)  # a 1024×700 window less its menu, tab and status bars
+    QCoreApplication.processEvents()  # the posted layout requests
+    area = side_panel(tab)
+    watched: list[QWidget] = [
+        tab.controls.learning_rate,
+        tab.controls.samples,
+        tab.controls.progress,
+        tab.controls.show_graph,
+        tab.loss_plot.widget,
+        tab.data_plot.widget,
+    ]
+    before = [w.geometry() for w in watched]
+    assert not area.verticalScrollBar().isVisible()
+    show_graph = tab.controls.show_graph
+    assert show_graph.mapTo(area, show_graph.rect().bottomLeft()).y() <= area.viewport().height()
+
+    configure(tab, epochs=1_000_000)
+    click(tab, "trainStartButton")
+    qtbot.waitUntil(lambda: len(tab._history) > 3, timeout=TIMEOUT)
+    QCoreApplication.processEvents()
+    assert [w.geometry() for w in watched] == before
+    assert not area.verticalScrollBar().isVisible()
+    click(tab, "trainStopButton")
+    wait_for_run_end(qtbot, tab)
+
+
+def test_run_outcome_is_shown_outside_the_scrolling_panel(shown, qtbot, tab):
+    shown(tab, 1024, 630)
+    status = child(tab, QLabel, "trainSummary")
+    assert not side_panel(tab).isAncestorOf(status)
+    assert status.mapTo(tab, status.rect().topLeft()).y() < 40  # at the top, above the plots
+    diverge(qtbot, tab)
+    assert status.isVisible()
+    lines = status.text().count("\n") + 1
+    assert status.height() >= lines * status.fontMetrics().lineSpacing()
 
 
 def test_speed_changes_apply_during_a_run(qtbot, tab):
@@ -236,7 +373,7 @@ def test_reset_mid_run_ignores_results_still_queued(qtbot, tab):
     assert tab._latest is None
     assert points(tab.loss_plot.curve) == 0
     assert child(tab, QProgressBar, "trainProgress").value() == 0
-    assert points(tab.landscape.path) == 1
+    assert points(tab.landscape.path) == 0
 
 
 def test_mini_batch_run_completes(qtbot, tab):
@@ -259,6 +396,11 @@ def test_show_graph_emits_the_current_steps_loss_graph(qtbot, tab):
     assert by_name["w"]["value"].item() == pytest.approx(tab._latest.w)
     assert by_name["b"]["value"].item() == pytest.approx(tab._latest.b)
     assert by_name["w"]["grad"] is not None
+    title = graph.graph["title"]
+    assert title.startswith("Training step at epoch 30: loss on the first ")
+    assert f"first {GRAPH_SAMPLES} of 1,500 samples" in title
+    tooltip = child(tab, QPushButton, "showGraphButton").toolTip()
+    assert f"first {GRAPH_SAMPLES} samples" in tooltip and "Live MSE" in tooltip
 
 
 def test_closing_mid_run_joins_the_thread_within_a_second(qtbot, tab):
@@ -297,8 +439,15 @@ def test_summary_text_reads_like_the_book():
         "True bias is 2.00 and learned bias is 2.00.",
         "Final MSE 0.0401 after 30 epochs.",
     ]
-    diverged = summary_text(RunSummary(30, last, diverged_at=17), 0.48, 2.0, None)
-    assert diverged == "Diverged at epoch 17 — lower the learning rate."
+    last = EpochResult(16, 3e34, -1.3e18, -3.1e18, 1e17, 3e17)
+    diverged = summary_text(RunSummary(30, last, diverged_at=17), 0.48, 2.0, None, 0.93)
+    assert diverged.splitlines() == [
+        "Diverged at epoch 17: its values overflowed to inf/NaN.",
+        "Each step overshoots the minimum: lower the learning rate (below 0.93 for a full batch).",
+        "The plots and Live numbers show epoch 16, the last finite one.",
+    ]
+    at_once = summary_text(RunSummary(30, None, diverged_at=1), 0.48, 2.0, None)
+    assert at_once.splitlines()[-1] == "The plots and Live numbers show the start."
 
 
 # -- the worker on its own ------------------------------------------------------------------
