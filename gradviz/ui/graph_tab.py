@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -84,6 +85,9 @@ class GraphTab(QWidget):
         self.graph_view = GraphView()
         self.title_label = QLabel()
         self.title_label.setObjectName("graphTitle")
+        # A long title (e.g. from the training tab) wraps instead of squeezing the buttons.
+        self.title_label.setWordWrap(True)
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.busy_bar = QProgressBar()
         self.busy_bar.setObjectName("busyIndicator")
         self.busy_bar.setRange(0, 0)  # indeterminate: we cannot know how long it takes
