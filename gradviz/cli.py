@@ -29,6 +29,17 @@ def _parser() -> argparse.ArgumentParser:
         f"from the extension: {', '.join(IMAGE_FORMATS + TEXT_FORMATS)}",
     )
     parser.add_argument("--version", action="version", version=f"gradviz {__version__}")
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add gradviz and its icon to your desktop's application menu (this user only)",
+    )
+    desktop.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry added",
+    )
     return parser
 
 
@@ -37,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     # Unknown options are Qt's (-platform, -style, ...): pass them on rather than refuse them.
     args, qt_args = parser.parse_known_args(args_in)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        if args.file or args.eval or args.export or qt_args:
+            parser.error("the desktop-entry options take no other arguments")
+        return desktop_entry(install=args.install_desktop_entry)
     if args.file and args.eval:
         parser.error("give a program file or -e PROGRAM, not both")
     try:
@@ -52,6 +67,27 @@ def main(argv: list[str] | None = None) -> int:
     from gradviz.ui.app import run_app  # Qt is loaded only once we know we need a window
 
     return run_app([sys.argv[0], *qt_args], program=program)
+
+
+def desktop_entry(install: bool) -> int:
+    """Install or remove the menu launcher; no Qt, so it works without a display."""
+    from gradviz import desktop_entry as entry
+
+    action = "install" if install else "remove"
+    try:
+        paths = entry.install() if install else entry.uninstall()
+    except OSError as exc:
+        print(f"gradviz: cannot {action} the desktop entry: {exc}", file=sys.stderr)
+        return 1
+    if install:
+        launcher, icon = paths
+        print(f"installed {launcher}\ninstalled {icon}")
+        print("gradviz is in your application menu; undo with gradviz --uninstall-desktop-entry")
+    elif paths:
+        print("\n".join(f"removed {path}" for path in paths))
+    else:
+        print(f"nothing to remove: no gradviz desktop entry under {entry.data_home()}")
+    return 0
 
 
 def _read_program(args: argparse.Namespace) -> tuple[str, str] | None:
