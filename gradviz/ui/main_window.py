@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import networkx as nx
 import torch
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSettings, QSize, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from gradviz import __version__
 from gradviz.core.atomic_file import write_text_atomically
 from gradviz.examples import Example, load_examples
+from gradviz.ui.autosave import Autosave, announce_restore
 from gradviz.ui.graph_export import FORMATS, export_scene
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.training_tab import TrainingTab
@@ -33,6 +35,8 @@ SCREEN_FRACTION = 0.9
 MAX_PROGRAM_BYTES = 1_000_000
 """Programs are a few lines; refusing huge files keeps the editor responsive."""
 PROGRAM_FILTER = "gradviz programs (*.py *.txt);;All files (*)"
+
+log = logging.getLogger(__name__)
 
 SHORTCUTS = [
     ("Ctrl+Enter", "Evaluate the program"),
@@ -55,6 +59,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         parent: QWidget | None = None,
         open_example: bool = True,
+        autosave_path: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -79,11 +84,21 @@ class MainWindow(QMainWindow):
 
         self.resize(_default_size(self.screen().availableGeometry().size()))
         geometry = self._settings.value("window/geometry")
-        if geometry is not None:
+        if isinstance(geometry, (QByteArray, bytes)):
             self.restoreGeometry(geometry)
+        elif geometry is not None:  # a hand-edited or corrupt settings file must not crash us
+            log.warning("ignoring unusable window/geometry setting: %r", geometry)
 
         if open_example and self.examples:
             self.open_example(self.examples[0])
+
+        # Autosave (issue 7). Opt-in (run_app passes the path) so tests and embedders never
+        # read or write the user's data directory.
+        self.autosave: Autosave | None = None
+        if autosave_path is not None:
+            self.autosave = Autosave(autosave_path, self)
+            self.autosave.watch(self.graph_tab.editor)
+            self.autosave.save_failed.connect(self.statusBar().showMessage)
 
     # -- menus ----------------------------------------------------------------------------
 
@@ -241,6 +256,19 @@ class MainWindow(QMainWindow):
         self.graph_tab.setFocus()
         self.setWindowTitle(f"gradviz — {title}")
 
+    def restore_autosave(self) -> bool:
+        """Reopen the last session's program in place of the example; True if it did.
+
+        It is marked unsaved (it lives in no file), so opening another program asks first.
+        """
+        text = self.autosave.load() if self.autosave is not None else None
+        if text is None or (self.examples and text == self.examples[0].text):
+            return False
+        self.load_program(text, "restored program")
+        self.graph_tab.editor.document().setModified(True)
+        announce_restore(self.graph_tab.status_message, self.statusBar().showMessage)
+        return True
+
     @Slot(object)
     def _show_training_graph(self, graph: nx.DiGraph) -> None:
         title = html.escape(graph.graph.get("title", "the current training step"))
@@ -258,6 +286,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._settings.setValue("window/geometry", self.saveGeometry())
+        if self.autosave is not None:
+            self.autosave.flush()
         self.graph_tab.shutdown()
         self.training_tab.shutdown()
         super().closeEvent(event)

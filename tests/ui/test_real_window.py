@@ -108,6 +108,7 @@ class RunningApp:
         env.update(
             DISPLAY=display,
             XDG_CONFIG_HOME=str(workdir / "config"),  # never the user's saved geometry
+            XDG_DATA_HOME=str(workdir / "data"),  # nor the user's autosave and log
             XDG_RUNTIME_DIR=str(runtime),
             NO_AT_BRIDGE="1",
         )
