@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 import math
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numpy as np
 import torch
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from gradviz.core.formatting import (
     MISSING,
+    format_number,
     format_shape,
     format_tensor,
     has_nonfinite,
@@ -76,6 +80,119 @@ class CardText:
 
 def card_text(attrs: dict) -> CardText:
     """What a node's card says: label, the variable an op is bound to, shape, value, grad."""
+    keys = ("value", "grad") if attrs.get("kind") != "constant" else ("value",)
+    return _card_text_with(attrs, ((key, _card_value(attrs.get(key))) for key in keys))
+
+
+def _card_value(value: object) -> str:
+    summarised = isinstance(value, torch.Tensor) and not is_listed(value, CARD_MAX_ELEMS)
+    digits = CARD_SUMMARY_DIGITS if summarised else CARD_DIGITS
+    return format_tensor(value, CARD_MAX_ELEMS, digits, with_shape=False)
+
+
+_BATCH_DTYPES = (torch.float32, torch.float64)
+_BATCH_MAX_ELEMS = 64
+_SEQUENTIAL_SUM = sys.version_info < (3, 12)
+"""From 3.12 ``sum`` of floats is compensated, which a cumulative sum does not reproduce."""
+"""``format_tensor`` sums up to this many elements left to right (a Python list), as
+``np.cumsum`` does; bigger tensors are summed pairwise by numpy, so they take the slow path."""
+
+
+def card_texts(graph) -> tuple[dict, dict]:
+    """``card_text`` of every node and whether its gradient holds NaN or inf, in one pass.
+
+    The card strings are exactly ``card_text``'s, but the min/mean/max lines of the many
+    small float tensors of a large graph are computed together: the tensors of one shape
+    are stacked into one array and reduced row by row (min, max, and a left-to-right
+    cumulative sum, which is the order ``sum`` adds a list in). Anything else (other
+    dtypes, tuples, listed or big tensors) goes through ``card_text``'s own path.
+    """
+    if not _SEQUENTIAL_SUM:
+        texts = {node: card_text(attrs) for node, attrs in graph.nodes(data=True)}
+        flags = nonfinite_flags([attrs.get("grad") for attrs in graph.nodes.values()])
+        return texts, dict(zip(texts, flags, strict=True))
+    texts: dict = {}
+    nonfinite: dict = {}
+    groups: dict[tuple, list] = {}
+    rows_of: dict = {}
+    for node, attrs in graph.nodes(data=True):
+        keys = _VALUE_KEYS if attrs.get("kind") != "constant" else ("value",)
+        rows: list = []
+        grad_checked = False  # a batched grad row tells whether it is finite
+        for key in keys:
+            value = attrs.get(key)
+            array = _small_array(value)
+            if array is None:
+                rows.append([key, _card_value(value)])
+            else:
+                row = [key, None, False]  # text, and whether it holds NaN or inf
+                rows.append(row)
+                groups.setdefault(array.shape, []).append((array, row))
+                grad_checked = grad_checked or key == "grad"
+        rows_of[node] = (attrs, rows, grad_checked)
+    _summarise(groups)
+    for node, (attrs, rows, grad_checked) in rows_of.items():
+        texts[node] = _card_text_with(attrs, [(row[0], row[1]) for row in rows])
+        if grad_checked:
+            nonfinite[node] = any(row[2] for row in rows if row[0] == "grad")
+        else:
+            nonfinite[node] = has_nonfinite(attrs.get("grad"))
+    return texts, nonfinite
+
+
+_VALUE_KEYS = ("value", "grad")
+
+
+def _small_array(value: object) -> np.ndarray | None:
+    """The elements of a float tensor that a card summarises from a list, else None."""
+    if type(value) is not torch.Tensor or value.dtype not in _BATCH_DTYPES:
+        return None
+    count = value.numel()
+    if not (0 < count <= _BATCH_MAX_ELEMS and (count > CARD_MAX_ELEMS or value.ndim > 2)):
+        return None
+    try:  # refused for tensors that need grad, live elsewhere, are sparse or negated
+        return value.numpy().reshape(-1)
+    except (TypeError, RuntimeError):
+        return None
+
+
+def _summarise(groups: dict[tuple, list]) -> None:
+    """Fill in each row's min/mean/max line, as ``format_summary`` words it.
+
+    Statistics are over the finite elements; NaN and inf are counted and left out of the
+    sum by adding 0.0 in their place, which leaves a running sum exactly as it was.
+    """
+    digits = CARD_SUMMARY_DIGITS
+    for members in groups.values():
+        data = np.stack([array for array, _ in members]).astype(np.float64)
+        finite = np.isfinite(data)
+        kept = finite.sum(axis=1)
+        bad = (data.shape[1] - kept).tolist()
+        if all(count == 0 for count in bad):
+            low, high = data.min(axis=1), data.max(axis=1)
+            total = np.cumsum(data, axis=1)[:, -1]
+        else:
+            low = np.where(finite, data, np.inf).min(axis=1)
+            high = np.where(finite, data, -np.inf).max(axis=1)
+            total = np.cumsum(np.where(finite, data, 0.0), axis=1)[:, -1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(kept > 0, total / np.maximum(kept, 1), np.nan)
+        low = np.where(kept > 0, low, np.nan).tolist()
+        high = np.where(kept > 0, high, np.nan).tolist()
+        mean = mean.tolist()
+        for i, (_, row) in enumerate(members):
+            text = (
+                f"min {format_number(low[i], digits)}"
+                f" · mean {format_number(mean[i], digits)}"
+                f" · max {format_number(high[i], digits)}"
+            )
+            if bad[i]:
+                text += f" · {bad[i]} non-finite"
+                row[2] = True
+            row[1] = text
+
+
+def _card_text_with(attrs: dict, value_rows: Iterable[tuple[str, str]]) -> CardText:
     kind = attrs.get("kind")
     title = str(attrs.get("label") or op_info(attrs.get("op")).label)
     name = attrs.get("name")
@@ -83,16 +200,45 @@ def card_text(attrs: dict) -> CardText:
     rows: list[tuple[str, str]] = []
     shape = attrs.get("shape")
     if shape:
-        rows.append(("shape", format_shape(shape)))
-    for key in ("value", "grad") if kind != "constant" else ("value",):
-        rows.append((key, _card_value(attrs.get(key))))
+        rows.append(("shape", _shape_text(tuple(shape))))
+    rows.extend(value_rows)
     return CardText(title, tag, tuple(rows))
 
 
-def _card_value(value: object) -> str:
-    summarised = isinstance(value, torch.Tensor) and not is_listed(value, CARD_MAX_ELEMS)
-    digits = CARD_SUMMARY_DIGITS if summarised else CARD_DIGITS
-    return format_tensor(value, CARD_MAX_ELEMS, digits, with_shape=False)
+_SHAPES: dict[tuple, str] = {}
+
+
+def _shape_text(shape: tuple) -> str:
+    text = _SHAPES.get(shape)
+    if text is None:
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        text = _SHAPES[shape] = format_shape(shape)
+    return text
+
+
+def nonfinite_flags(values: list) -> list[bool]:
+    """``has_nonfinite`` of each value; same-shape float tensors are checked together."""
+    flags = [False] * len(values)
+    groups: dict[tuple, list] = {}
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        array = None
+        if type(value) is torch.Tensor and value.dtype in _BATCH_DTYPES:
+            try:  # refused for tensors that need grad, live elsewhere, are sparse or negated
+                array = value.numpy()
+            except (TypeError, RuntimeError):
+                array = None
+        if array is None:
+            flags[i] = has_nonfinite(value)
+        else:
+            groups.setdefault((array.shape, array.dtype), []).append((i, array))
+    for members in groups.values():
+        data = np.stack([array for _, array in members]).reshape(len(members), -1)
+        for k in np.flatnonzero(~np.isfinite(data).all(axis=1)).tolist():
+            flags[members[k][0]] = True
+    return flags
 
 
 class CardMetrics:
@@ -155,12 +301,13 @@ class NodeItem(QGraphicsItem):
         text: CardText,
         size: tuple[float, float],
         metrics: CardMetrics,
+        nonfinite: bool | None = None,
     ) -> None:
         super().__init__()
         self.node_id = node_id
         self.kind = attrs.get("kind")
         self.text = text
-        self.nonfinite = has_nonfinite(attrs.get("grad"))
+        self.nonfinite = has_nonfinite(attrs.get("grad")) if nonfinite is None else nonfinite
         self._metrics = metrics
         width, height = size
         self._rect = QRectF(-width / 2, -height / 2, width, height)
@@ -169,7 +316,6 @@ class NodeItem(QGraphicsItem):
         self._header_color = palette.kind_color(self.kind)
         self._selected = False
         self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
-        self.setZValue(1.0)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def _fitted_text(self) -> tuple[str, str, list[tuple[str, str]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
@@ -17,6 +18,7 @@ from gradviz.core.regression import make_data, step_graph
 from gradviz.examples import load_examples
 from gradviz.ui import graph_view as graph_view_module
 from gradviz.ui import palette
+from gradviz.ui.edge_batch import EdgeBatch, path_from_records
 from gradviz.ui.graph_view import READABLE_MAX_CARDS, READABLE_SCALE, GraphView
 from gradviz.ui.legend import GraphLegend
 from gradviz.ui.node_item import BOX_MIN_SCALE, TEXT_MIN_SCALE, Detail
@@ -78,6 +80,14 @@ GRAPHS = {
     "for loop": for_loop_graph,
     "8-sample loss": training_loss_graph,
 }
+
+
+@pytest.fixture(autouse=True, params=["edge items", "edge batch"])
+def edge_mode(request, monkeypatch) -> str:
+    """Every test runs with one item per edge and with all edges in one ``EdgeBatch``."""
+    if request.param == "edge batch":
+        monkeypatch.setattr(graph_view_module, "EDGE_ITEMS_MAX", -1)
+    return request.param
 
 
 @pytest.fixture
@@ -442,3 +452,76 @@ def test_selected_card_is_outlined_in_the_selection_colour(view, textbook):
 
 def _close(a: QColor, b: QColor) -> bool:
     return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue()) < 60
+
+
+def fan_graph(terms: int = 300) -> nx.DiGraph:
+    """One leaf fanning out to ``terms`` products that fan back in: long, crossing edges."""
+    x = torch.randn(2, 3, requires_grad=True)
+    with gradviz.record():
+        y = torch.stack([torch.sin(x * (i + 1)) for i in range(terms)]).sum()
+    return gradviz.trace(y, names={"x": x, "y": y})
+
+
+def test_a_large_graph_draws_its_edges_as_one_batch(view, edge_mode):
+    G = fan_graph()
+    assert G.number_of_edges() > graph_view_module.EDGE_ITEMS_MAX
+    view.set_graph(G)
+    assert len(view.scene().items()) == G.number_of_nodes() + 1, "cards and one edge batch"
+    x = node_by_label(G, "x")
+    targets = sorted(G.succ[x], key=lambda v: view.node_item(v).y())
+    edge = view.edge_item(x, targets[len(targets) // 4])  # a long climb, across other edges
+    view.zoom_by(1.0 / view.zoom())
+    for percent in (0.2, 0.5, 0.8):
+        on_edge = edge.path.pointAtPercent(percent)
+        view.centerOn(on_edge)
+        image = view.grab().toImage()
+        p = view.mapFromScene(on_edge)
+        assert view.viewport().rect().adjusted(2, 2, -2, -2).contains(p)
+        near = [image.pixelColor(p.x() + dx, p.y() + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        assert any(_close(c, palette.EDGE) for c in near), "the edge is drawn where it runs"
+
+
+def test_hovering_a_batched_edge_marks_it_and_leaving_clears(view, edge_mode):
+    if edge_mode != "edge batch":
+        pytest.skip("edge items mark themselves on Qt's hover events")
+    G = gradviz.evaluate(TEXTBOOK).graph
+    view.set_graph(G)
+    a = node_by_label(G, "a")
+    pow_a = next(iter(G.succ[a]))
+    edge = view.edge_item(a, pow_a)
+    pos = view.mapFromScene(edge.path.pointAtPercent(0.5))
+    QTest.mouseMove(view.viewport(), pos)
+    assert edge.is_hovered()
+    QTest.mouseMove(view.viewport(), viewport_pos(view, a))
+    assert not edge.is_hovered(), "the card is on top"
+    QTest.mouseMove(view.viewport(), pos)
+    assert edge.is_hovered()
+    view.leaveEvent(QEvent(QEvent.Type.Leave))
+    assert not edge.is_hovered()
+
+
+def test_batched_pieces_of_edges_lie_on_the_edges():
+    """Clipping a curve to a band of heights draws a sub-curve of the same curve."""
+    routes = {
+        ("a", "b"): [(0.0, 0.0), (40.0, 0.0), (120.0, 5000.0), (200.0, 5000.0)],
+        ("a", "c"): [(0.0, 4.0), (40.0, 4.0), (120.0, -300.0), (180.0, -300.0)],
+    }
+    batch = EdgeBatch(routes, [False, True])
+    top, bottom = -50.0, 80.0
+    segments = np.flatnonzero((batch._top <= bottom) & (batch._bottom >= top))  # as paint does
+    assert segments.size == 4
+    records = batch._segment_records(segments, top, bottom, straight=False)
+    for k, segment in enumerate(segments.tolist()):
+        piece = path_from_records(records[4 * k : 4 * k + 4])
+        whole = batch.path(int(batch._owner[segment]))
+        for i in range(11):
+            p = piece.pointAtPercent(i / 10)
+            assert top - 1e-6 <= p.y() <= bottom + 1e-6
+            distance = min(
+                math.hypot(p.x() - q.x(), p.y() - q.y())
+                for q in (whole.pointAtPercent(j / 4000) for j in range(4001))
+            )
+            assert distance < 1.5, (k, i, distance)
+    assert batch.edge_at(80.0, 2500.0, radius=5.0) == 0
+    assert batch.edge_at(60.0, 2500.0, radius=5.0) is None
+    assert batch.edge_at(199.0, 5000.0) == 0, "on the arrowhead"

@@ -1,0 +1,471 @@
+"""All of a large graph's edges as one item: the same curves and arrowheads as ``EdgeItem``.
+
+Thousands of edge items cost time to build, and each repaint strokes every one whose
+bounding rect meets the view; a fan-out of long edges covers every view, so that is all
+of them, each stroked along its whole length. This item keeps the edges' route points in
+numpy arrays and, per paint, draws only the pieces inside the exposed rect: every
+curve segment is a Bézier with both tangents horizontal, monotone in x and y, so the
+piece between two heights is found exactly (smoothstep has a closed-form inverse) and
+drawn as a sub-curve of the very same curve. The pieces go into one path per colour,
+built from a byte array in one call (``QDataStream >> QPainterPath``).
+
+Below ``Detail.BOX`` zoom (cards are blocks) segments are drawn as straight lines without
+antialiasing and without arrowheads: the curves are a pixel or less across there.
+Hover and tooltips find the edge under the cursor with ``edge_at``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from gradviz.ui import palette
+from gradviz.ui.edge_item import (
+    ARROW_HALF_WIDTH,
+    ARROW_LENGTH,
+    HOVER_WIDTH,
+    PEN_WIDTH,
+    Point,
+    curve_through,
+)
+from gradviz.ui.node_item import Detail, detail_for
+
+_RECORD = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
+_MOVE, _LINE, _CURVE, _CURVE_DATA = 0, 1, 2, 3
+_WINDING = 1
+HIGHLIGHT_WIDTH = 2.4
+HOVER_PEN_WIDTH = 2.6
+
+
+def path_from_records(records: np.ndarray) -> QPainterPath:
+    """A QPainterPath from (type, x, y) element records, read in one call."""
+    path = QPainterPath()
+    if records.size == 0:
+        return path
+    data = b"".join(
+        (
+            np.array([records.size], ">i4").tobytes(),
+            records.astype(_RECORD, copy=False).tobytes(),
+            np.array([0, _WINDING], ">i4").tobytes(),  # start of the last subpath; fill rule
+        )
+    )
+    stream = QDataStream(QByteArray(data))
+    stream >> path
+    return path
+
+
+class EdgeBatch(QGraphicsItem):
+    """Every edge of a graph, drawn as ``EdgeItem`` draws one, in a single item.
+
+    ``routes`` maps (source, target) to the points of ``EdgeItem``: start port, route
+    corners, arrow tip. ``nonfinite`` flags edges whose gradient holds NaN or inf.
+    """
+
+    def __init__(self, routes: dict[tuple[str, str], list[Point]], nonfinite: list[bool]) -> None:
+        super().__init__()
+        self.keys = list(routes)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self._points = list(routes.values())
+        starts: list[Point] = []
+        ends: list[Point] = []
+        owner: list[int] = []
+        tips: list[Point] = []
+        for i, points in enumerate(self._points):
+            tip_x, tip_y = points[-1]
+            line = [*points[:-1], (tip_x - ARROW_LENGTH, tip_y)]
+            starts += line[:-1]
+            ends += line[1:]
+            owner += [i] * (len(line) - 1)
+            tips.append((tip_x, tip_y))
+        start = np.array(starts, dtype=np.float64).reshape(-1, 2)
+        end = np.array(ends, dtype=np.float64).reshape(-1, 2)
+        self._x0, self._y0 = start[:, 0].copy(), start[:, 1].copy()
+        self._x1, self._y1 = end[:, 0].copy(), end[:, 1].copy()
+        self._left, self._right = np.minimum(self._x0, self._x1), np.maximum(self._x0, self._x1)
+        self._top, self._bottom = np.minimum(self._y0, self._y1), np.maximum(self._y0, self._y1)
+        self._owner = np.array(owner, dtype=np.int64)
+        counts = np.bincount(self._owner, minlength=len(self.keys))
+        self._first = np.concatenate(
+            ([0], np.cumsum(counts))
+        )  # edge i: segments first[i]:first[i+1]
+        tip = np.array(tips, dtype=np.float64).reshape(-1, 2)
+        self._tip_x, self._tip_y = tip[:, 0].copy(), tip[:, 1].copy()
+        self._nonfinite = np.array(nonfinite, dtype=bool).reshape(-1)
+        self._special = np.zeros(len(self.keys), dtype=bool)  # highlighted or hovered
+        self._lit = np.zeros(len(self.keys), dtype=bool)  # highlighted
+        self._highlighted: set[int] = set()
+        self._hovered: int | None = None
+        margin = HOVER_WIDTH + ARROW_HALF_WIDTH
+        if self._owner.size:
+            self._bounds = QRectF(
+                QPointF(float(self._left.min()), float(self._top.min())),
+                QPointF(float(self._right.max()), float(self._bottom.max())),
+            ).adjusted(-margin, -margin, margin, margin)
+        else:
+            self._bounds = QRectF()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def points(self, i: int) -> list[Point]:
+        return self._points[i]
+
+    def path(self, i: int) -> QPainterPath:
+        """Edge ``i``'s curve, as ``EdgeItem.path``."""
+        tip_x, tip_y = self._points[i][-1]
+        return curve_through([*self._points[i][:-1], (tip_x - ARROW_LENGTH, tip_y)])
+
+    def nonfinite(self, i: int) -> bool:
+        return bool(self._nonfinite[i])
+
+    def is_highlighted(self, i: int) -> bool:
+        return i in self._highlighted
+
+    def set_highlighted(self, i: int, on: bool) -> None:
+        if on == (i in self._highlighted):
+            return
+        if on:
+            self._highlighted.add(i)
+        else:
+            self._highlighted.discard(i)
+        self._mark(i)
+
+    def hovered(self) -> int | None:
+        return self._hovered
+
+    def set_hovered(self, i: int | None) -> None:
+        if i == self._hovered:
+            return
+        old, self._hovered = self._hovered, i
+        for j in (old, i):
+            if j is not None:
+                self._mark(j)
+
+    def _mark(self, i: int) -> None:
+        self._lit[i] = i in self._highlighted
+        self._special[i] = self._lit[i] or i == self._hovered
+        self.update(self._edge_rect(i))
+
+    def _edge_rect(self, i: int) -> QRectF:
+        mine = slice(int(self._first[i]), int(self._first[i + 1]))
+        margin = HOVER_WIDTH + ARROW_HALF_WIDTH
+        return QRectF(
+            QPointF(float(self._left[mine].min()), float(self._top[mine].min())),
+            QPointF(float(self._right[mine].max()), float(self._bottom[mine].max())),
+        ).adjusted(-margin, -margin, margin + ARROW_LENGTH, margin)
+
+    # -- finding an edge --------------------------------------------------------------------
+
+    def edge_at(self, x: float, y: float, radius: float = HOVER_WIDTH / 2) -> int | None:
+        """The edge whose curve (or arrowhead) passes closest to (x, y), within ``radius``."""
+        if self._owner.size == 0:
+            return None
+        near = (
+            (self._left - radius <= x)
+            & (self._right + radius >= x)
+            & (self._top - radius <= y)
+            & (self._bottom + radius >= y)
+        )
+        best, best_distance = None, np.inf
+        segments = np.flatnonzero(near)
+        if segments.size:
+            distance = self._distance(segments, x, y)
+            k = int(np.argmin(distance))
+            if distance[k] <= radius:
+                best, best_distance = int(self._owner[segments[k]]), float(distance[k])
+        on_arrow = (
+            (self._tip_x - ARROW_LENGTH - radius <= x)
+            & (self._tip_x + radius >= x)
+            & (np.abs(self._tip_y - y) <= ARROW_HALF_WIDTH + radius)
+        )
+        arrows = np.flatnonzero(on_arrow)
+        if arrows.size:
+            distance = np.abs(self._tip_y[arrows] - y)
+            k = int(np.argmin(distance))
+            if best is None or distance[k] < best_distance:
+                best = int(arrows[k])
+        return best
+
+    def _distance(self, segments: np.ndarray, x: float, y: float) -> np.ndarray:
+        """About the distance from (x, y) to each segment's curve (exact for straight runs)."""
+        x0, y0, x1, y1 = (a[segments] for a in (self._x0, self._y0, self._x1, self._y1))
+        dx_total, dy_total = x1 - x0, y1 - y0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # horizontally off the curve at the point's height
+            u = np.clip((y - y0) / dy_total, 0.0, 1.0)
+            t = _inverse_smoothstep(u)
+            off_x = np.where(dy_total != 0, np.abs(_x_at(x0, dx_total, t) - x), np.inf)
+            # vertically off the curve at the point's x
+            w = np.clip((x - x0) / dx_total, 0.0, 1.0)
+            t = _inverse_x(w)
+            off_y = np.where(dx_total != 0, np.abs(_y_at(y0, dy_total, t) - y), np.inf)
+            distance = np.where(
+                np.isfinite(off_x) & np.isfinite(off_y),
+                off_x * off_y / np.hypot(off_x, off_y),
+                np.minimum(off_x, off_y),
+            )
+        distance = np.where(np.isnan(distance), 0.0, distance)  # on the curve: 0 / 0
+        ends = np.minimum(np.hypot(x0 - x, y0 - y), np.hypot(x1 - x, y1 - y))
+        return np.minimum(distance, ends)
+
+    # -- QGraphicsItem --------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        """Nothing: ``items(pos)`` must find cards, not this item; ``edge_at`` finds edges."""
+        return QPainterPath()
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        scale = option.levelOfDetailFromTransform(painter.worldTransform())
+        detail = detail_for(scale)
+        exposed = option.exposedRect
+        if exposed.isEmpty():
+            exposed = self._bounds
+        pad = (HOVER_PEN_WIDTH + 2) / max(scale, 1e-6)
+        left, right = exposed.left() - pad, exposed.right() + pad
+        top, bottom = exposed.top() - pad, exposed.bottom() + pad
+        shown = np.flatnonzero(
+            (self._left <= right)
+            & (self._right >= left)
+            & (self._top <= bottom)
+            & (self._bottom >= top)
+        )
+        arrows = np.array([], dtype=np.int64)
+        if detail > Detail.BLOCK:
+            arrows = np.flatnonzero(
+                (self._tip_x - ARROW_LENGTH <= right)
+                & (self._tip_x >= left)
+                & (self._tip_y - ARROW_HALF_WIDTH <= bottom)
+                & (self._tip_y + ARROW_HALF_WIDTH >= top)
+            )
+        straight = detail is Detail.BLOCK
+        if straight:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        owners = self._owner[shown]
+        special = self._special[owners]
+        bad = self._nonfinite[owners]
+        for color, chosen in ((palette.EDGE, ~bad & ~special), (palette.NONFINITE, bad & ~special)):
+            self._draw(painter, shown[chosen], arrows, color, PEN_WIDTH, top, bottom, straight)
+        hovered = -1 if self._hovered is None else self._hovered
+        lit = self._lit[owners] & (owners != hovered)  # on top of the rest, in one go
+        lit_arrows = arrows[self._lit[arrows] & (arrows != hovered)]
+        if lit.any() or lit_arrows.size:
+            self._draw(
+                painter, shown[lit], lit_arrows, palette.SELECTED, HIGHLIGHT_WIDTH,
+                top, bottom, straight, True,
+            )  # fmt: skip
+        if hovered >= 0:
+            self._draw(
+                painter, shown[owners == hovered], arrows[arrows == hovered], palette.EDGE_HOVER,
+                HOVER_PEN_WIDTH, top, bottom, straight, True,
+            )  # fmt: skip
+        if straight:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+
+    def _draw(
+        self,
+        painter: QPainter,
+        segments: np.ndarray,
+        arrows: np.ndarray,
+        color: QColor,
+        width: float,
+        top: float,
+        bottom: float,
+        straight: bool,
+        own_arrows: bool = False,
+    ) -> None:
+        if segments.size:
+            pen = QPen(color, width)
+            pen.setCosmetic(True)  # a fixed pixel width keeps overview edges visible
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            records = self._segment_records(segments, top, bottom, straight)
+            per = 2 if straight else 4
+            records = _distinct(records, per, painter.worldTransform().m11())
+            for chunk in _chunks(records, per):
+                painter.drawPath(path_from_records(chunk))
+        if not own_arrows and arrows.size:
+            owner_bad = self._nonfinite[arrows]
+            keep = ~self._special[arrows] & (owner_bad == (color == palette.NONFINITE))
+            arrows = arrows[keep]
+        if arrows.size:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawPath(path_from_records(self._arrow_records(arrows)))
+
+    def _segment_records(
+        self, segments: np.ndarray, top: float, bottom: float, straight: bool
+    ) -> np.ndarray:
+        """Path elements for the parts of ``segments`` between heights ``top`` and ``bottom``."""
+        x0, y0, x1, y1 = (a[segments] for a in (self._x0, self._y0, self._x1, self._y1))
+        dx, dy = x1 - x0, y1 - y0
+        count = segments.size
+        if straight:
+            records = np.empty(2 * count, dtype=_RECORD)
+            records["type"][0::2], records["type"][1::2] = _MOVE, _LINE
+            records["x"][0::2], records["y"][0::2] = x0, y0
+            records["x"][1::2], records["y"][1::2] = x1, y1
+            return records
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u_top = np.where(dy != 0, (top - y0) / dy, 0.0)
+            u_bottom = np.where(dy != 0, (bottom - y0) / dy, 1.0)
+        u_low = np.clip(np.minimum(u_top, u_bottom), 0.0, 1.0)
+        u_high = np.clip(np.maximum(u_top, u_bottom), 0.0, 1.0)
+        t0 = np.where(u_low > 0.0, _inverse_smoothstep(u_low), 0.0)
+        t1 = np.where(u_high < 1.0, _inverse_smoothstep(u_high), 1.0)
+        span = (t1 - t0) / 3.0
+        ax, ay = _x_at(x0, dx, t0), _y_at(y0, dy, t0)
+        bx, by = _x_at(x0, dx, t1), _y_at(y0, dy, t1)
+        records = np.empty(4 * count, dtype=_RECORD)
+        records["type"][0::4] = _MOVE
+        records["type"][1::4] = _CURVE
+        records["type"][2::4] = _CURVE_DATA
+        records["type"][3::4] = _CURVE_DATA
+        records["x"][0::4], records["y"][0::4] = ax, ay
+        records["x"][1::4] = ax + span * _dx_at(dx, t0)
+        records["y"][1::4] = ay + span * _dy_at(dy, t0)
+        records["x"][2::4] = bx - span * _dx_at(dx, t1)
+        records["y"][2::4] = by - span * _dy_at(dy, t1)
+        records["x"][3::4], records["y"][3::4] = bx, by
+        return records
+
+    def _arrow_records(self, arrows: np.ndarray) -> np.ndarray:
+        tip_x, tip_y = self._tip_x[arrows], self._tip_y[arrows]
+        base = tip_x - ARROW_LENGTH
+        records = np.empty(4 * arrows.size, dtype=_RECORD)
+        records["type"][0::4] = _MOVE
+        records["type"][1::4] = records["type"][2::4] = records["type"][3::4] = _LINE
+        records["x"][0::4], records["y"][0::4] = tip_x, tip_y
+        records["x"][1::4], records["y"][1::4] = base, tip_y - ARROW_HALF_WIDTH
+        records["x"][2::4], records["y"][2::4] = base, tip_y + ARROW_HALF_WIDTH
+        records["x"][3::4], records["y"][3::4] = tip_x, tip_y
+        return records
+
+
+CHUNK = 48
+"""Sub-curves per drawn path. One path of thousands of overlapping curves is far slower to
+fill than many small ones (every scanline crosses all of its outlines at once)."""
+QUANTUM = 0.25
+"""Pieces whose points all agree to this fraction of a pixel are drawn once."""
+
+
+def _distinct(records: np.ndarray, per: int, scale: float) -> np.ndarray:
+    """``records`` (groups of ``per`` elements) without groups that draw the same pixels.
+
+    A fan of long edges puts thousands of nearly identical pieces on one spot of the
+    screen: stroking each again changes nothing a person can see, only the time taken.
+    """
+    count = records.size // per
+    if count < 2 * CHUNK:
+        return records
+    step = QUANTUM / max(scale, 1e-9)
+    coords = np.empty((count, 2 * per), dtype=np.int64)
+    coords[:, 0::2] = np.round(records["x"].reshape(count, per) / step)
+    coords[:, 1::2] = np.round(records["y"].reshape(count, per) / step)
+    _, first = np.unique(coords, axis=0, return_index=True)
+    if first.size == count:
+        return records
+    first.sort()
+    return records.reshape(count, per)[first].reshape(-1)
+
+
+def _chunks(records: np.ndarray, per: int) -> list[np.ndarray]:
+    """Groups of CHUNK pieces; a piece that starts where the one before it ends continues
+    its subpath (no MoveTo), so the joints of an edge get no caps: antialiased caps
+    overlapping at a joint would draw a darker dot."""
+    count = records.size // per
+    starts = records[0::per]
+    ends = records[per - 1 :: per]
+    joined = np.zeros(count, dtype=bool)
+    joined[1:] = (np.abs(starts["x"][1:] - ends["x"][:-1]) < 1e-6) & (
+        np.abs(starts["y"][1:] - ends["y"][:-1]) < 1e-6
+    )
+    joined[::CHUNK] = False
+    keep = np.ones(records.size, dtype=bool)
+    keep[0::per] = ~joined
+    lengths = per - joined.astype(np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    kept = records[keep]
+    return [kept[offsets[i] : offsets[min(i + CHUNK, count)]] for i in range(0, count, CHUNK)]
+
+
+# A segment from (x0, y0) to (x0 + dx, y0 + dy) is the cubic of ``curve_through``: control
+# points (x0 + dx/2, y0) and (x0 + dx/2, y0 + dy), so
+#   x(t) = x0 + dx (1.5 t - 1.5 t² + t³),   y(t) = y0 + dy (3 t² - 2 t³).
+
+
+def _x_at(x0: np.ndarray, dx: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return x0 + dx * (t * (1.5 - t * (1.5 - t)))
+
+
+def _y_at(y0: np.ndarray, dy: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return y0 + dy * (t * t * (3.0 - 2.0 * t))
+
+
+def _dx_at(dx: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return dx * (1.5 - 3.0 * t + 3.0 * t * t)
+
+
+def _dy_at(dy: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return dy * (6.0 * t * (1.0 - t))
+
+
+def _inverse_smoothstep(u: np.ndarray) -> np.ndarray:
+    """t in [0, 1] with 3 t² - 2 t³ = u."""
+    return 0.5 - np.sin(np.arcsin(np.clip(1.0 - 2.0 * u, -1.0, 1.0)) / 3.0)
+
+
+def _inverse_x(w: np.ndarray) -> np.ndarray:
+    """t in [0, 1] with 1.5 t - 1.5 t² + t³ = w (increasing; slope at least 0.75)."""
+    t = np.array(w, dtype=np.float64)
+    for _ in range(6):
+        f = t * (1.5 - t * (1.5 - t)) - w
+        t = np.clip(t - f / (1.5 - 3.0 * t + 3.0 * t * t), 0.0, 1.0)
+    return t
+
+
+class BatchedEdge:
+    """One edge of an ``EdgeBatch``, with the queries and state ``EdgeItem`` offers."""
+
+    __slots__ = ("_batch", "_index", "source", "target")
+
+    def __init__(self, batch: EdgeBatch, index: int) -> None:
+        self._batch, self._index = batch, index
+        self.source, self.target = batch.keys[index]
+
+    @property
+    def path(self) -> QPainterPath:
+        return self._batch.path(self._index)
+
+    @property
+    def nonfinite(self) -> bool:
+        return self._batch.nonfinite(self._index)
+
+    def is_highlighted(self) -> bool:
+        return self._batch.is_highlighted(self._index)
+
+    def set_highlighted(self, on: bool) -> None:
+        self._batch.set_highlighted(self._index, on)
+
+    def is_hovered(self) -> bool:
+        return self._batch.hovered() == self._index
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, BatchedEdge)
+            and other._batch is self._batch
+            and other._index == self._index
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self._batch), self._index))
