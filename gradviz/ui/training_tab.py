@@ -41,7 +41,7 @@ from gradviz.ui.training_plots import DataPlot, LossCurvePlot
 from gradviz.ui.training_worker import RunConfig, RunSummary, TrainingWorker
 
 REDRAW_MS = 16  # ~60 Hz at most, however fast the worker runs
-GUI_SHARE = 0.1  # redraws may take at most this share of the GUI thread's time
+GUI_SHARE = 0.05  # redraws may take at most this share of the GUI thread's time
 _MODEL_SEED_SALT = 0x5EED  # the model's start must not be drawn from the data's stream
 STATUS_LINES = 3  # the status line's reserved height: the book's summary is three lines
 READY_TEXT = "Ready: Start trains, Step runs one epoch at a time."
