@@ -28,6 +28,7 @@ from gradviz.examples import Example, load_examples
 from gradviz.ui.autosave import Autosave, announce_restore
 from gradviz.ui.graph_export import FORMATS, export_scene
 from gradviz.ui.graph_tab import GraphTab
+from gradviz.ui.language_reference import LanguageReferenceDialog
 from gradviz.ui.training_tab import TrainingTab
 
 DEFAULT_SIZE = QSize(1280, 800)
@@ -47,6 +48,8 @@ SHORTCUTS = [
     ("Ctrl+O", "Open a program"),
     ("Ctrl+Shift+S", "Save the program as…"),
     ("Ctrl+E", "Export the graph as PNG or SVG"),
+    ("Ctrl+1 / Ctrl+2", "Show the Graph / Training tab"),
+    ("F1", "This list"),
     ("Ctrl+Q", "Quit"),
 ]
 
@@ -121,8 +124,17 @@ class MainWindow(QMainWindow):
             action.setToolTip(example.hint)
             action.triggered.connect(lambda _=False, ex=example: self.open_example(ex))
 
+        view_menu = self.menuBar().addMenu("&View")
+        for number, tab in enumerate((self.graph_tab, self.training_tab), start=1):
+            name = self.tabs.tabText(self.tabs.indexOf(tab))
+            self._add_action(
+                view_menu, f"&{name} tab", lambda _=False, t=tab: self.tabs.setCurrentWidget(t),
+                QKeySequence(f"Ctrl+{number}"),
+            )
+
         help_menu = self.menuBar().addMenu("&Help")
         self._add_action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
+        self._add_action(help_menu, "&Language reference", self.show_language_reference)
         self._add_action(help_menu, "&About gradviz", self.show_about)
 
     def _add_action(
@@ -233,6 +245,10 @@ class MainWindow(QMainWindow):
             for keys, what in SHORTCUTS
         )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    @Slot()
+    def show_language_reference(self) -> None:
+        LanguageReferenceDialog(self).exec()
 
     @Slot()
     def show_about(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -61,7 +61,10 @@ def test_menus(main_window):
         "Quit",
     ]
     assert menu_texts(main_window, "Examples") == [ex.title for ex in load_examples()]
-    assert menu_texts(main_window, "Help") == ["Keyboard shortcuts", "About gradviz"]
+    assert menu_texts(main_window, "View") == ["Graph tab", "Training tab"]
+    assert menu_texts(main_window, "Help") == [
+        "Keyboard shortcuts", "Language reference", "About gradviz"
+    ]
 
 
 @pytest.mark.parametrize("example", load_examples(), ids=lambda ex: ex.filename)
@@ -245,3 +248,29 @@ def test_save_adds_py_and_clears_the_modified_mark(main_window, tmp_path, monkey
     assert (tmp_path / "prog.py").read_text() == main_window.graph_tab.program()
     assert not main_window.graph_tab.editor.document().isModified()
 
+
+
+# -- help and navigation ------------------------------------------------------------------
+
+
+def test_language_reference_lists_exactly_the_evaluators_functions(main_window, qtbot):
+    from gradviz.core.functions import FUNCTIONS, PROPERTIES
+    from gradviz.ui.language_reference import LanguageReferenceDialog
+
+    dialog = LanguageReferenceDialog(main_window)
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    forms = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert table.rowCount() == len(FUNCTIONS) + len(PROPERTIES)
+    for name in FUNCTIONS:
+        assert any(form.startswith(f"{name}(") for form in forms), name
+    assert any("torch.sin" in f and "x.sin()" in f for f in forms)
+    assert not any(form.startswith("open(") or "load" in form for form in forms)
+
+
+def test_ctrl_1_and_ctrl_2_switch_tabs(main_window, qtbot):
+    main_window.activateWindow()
+    qtbot.keyClick(main_window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: main_window.tabs.currentWidget() is main_window.training_tab)
+    qtbot.keyClick(main_window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: main_window.tabs.currentWidget() is main_window.graph_tab)
