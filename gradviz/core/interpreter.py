@@ -283,7 +283,7 @@ class Interpreter:
         if _is_number(left) and _is_number(right):
             try:
                 self.budget.op()
-                return guarded_number_op(symbol, left, right)
+                return guarded_number_op(symbol, fn, left, right)
             except ProgramError as exc:
                 raise self._error(node, exc.message) from None
         left, right = self._tensorish(node, left), self._tensorish(node, right)
@@ -521,8 +521,6 @@ def _flatten(values) -> list:
         value = stack.pop()
         if isinstance(value, (list, tuple)) and not isinstance(value, torch.Size):
             stack.extend(value)
-        elif isinstance(value, dict):
-            stack.extend(value.values())
         else:
             out.append(value)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -102,33 +103,25 @@ class Budget:
             )
 
 
-def guarded_number_op(op: str, left: float, right: float) -> float:
-    """Python-number arithmetic that cannot run away (9**9**9**9) or go complex."""
+def guarded_number_op(
+    op: str, fn: Callable[[float, float], float], left: float, right: float
+) -> float:
+    """fn(left, right) on Python numbers, unable to run away (9**9**9**9) or go complex.
+
+    `op` is the operator's symbol, for messages and the power check.
+    """
     ints = isinstance(left, int) and isinstance(right, int)
     huge = ints and op == "**" and right > 0 and abs(left) > 1
     if huge and right * math.log2(abs(left)) > INT_BITS:
         left = float(left)  # float pow overflows cleanly instead of building a huge int
     try:
-        if op == "**":
-            result = left**right
-        elif op == "*":
-            result = left * right
-        elif op == "+":
-            result = left + right
-        elif op == "-":
-            result = left - right
-        elif op == "/":
-            result = left / right
-        elif op == "//":
-            result = left // right
-        elif op == "%":
-            result = left % right
-        else:
-            raise ProgramError(f"the {op} operator does not apply to numbers")
+        result = fn(left, right)
     except ZeroDivisionError:
         raise ProgramError("division by zero") from None
     except OverflowError:
         raise ProgramError("that number is too large") from None
+    except TypeError:
+        raise ProgramError(f"the {op} operator does not apply to numbers") from None
     if isinstance(result, complex):
         raise ProgramError("that gives a complex number, which is not supported")
     if isinstance(result, int) and result.bit_length() > INT_BITS:

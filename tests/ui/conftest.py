@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import QSettings, QtMsgType
 from PySide6.QtWidgets import QMessageBox
@@ -28,6 +30,20 @@ def shown(qtbot):
         return widget
 
     return show
+
+
+@pytest.fixture
+def app_env(tmp_path) -> dict[str, str]:
+    """Environment for a gradviz subprocess: offscreen, with QStandardPaths and QSettings
+    pointed into tmp_path."""
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    return env
 
 
 @pytest.fixture(autouse=True)

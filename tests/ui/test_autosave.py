@@ -230,18 +230,6 @@ def test_garbage_settings_file_does_not_stop_the_window(qtbot, tmp_path, caplog)
 # -- the real command, killed ------------------------------------------------------------------
 
 
-def _app_env(home: Path) -> dict[str, str]:
-    """Offscreen, with QStandardPaths and QSettings pointed into ``home``."""
-    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-    )
-    return env
-
-
 def _gradviz_command() -> list[str]:
     beside_python = Path(sys.executable).with_name("gradviz")
     if beside_python.exists():
@@ -262,8 +250,8 @@ def _probe(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_program_survives_sigkill(tmp_path):
-    env = _app_env(tmp_path)
+def test_program_survives_sigkill(tmp_path, app_env):
+    env = app_env
     saved = tmp_path / "data" / "gradviz" / "gradviz" / "autosave.py"
     app = subprocess.Popen(
         [*_gradviz_command(), "-e", KILLED_PROGRAM],
@@ -290,8 +278,8 @@ def test_program_survives_sigkill(tmp_path):
     assert f"STATUS={RESTORED_MESSAGE}" in restarted.stdout
 
 
-def test_corrupt_settings_and_autosave_do_not_stop_start_up(tmp_path):
-    env = _app_env(tmp_path)
+def test_corrupt_settings_and_autosave_do_not_stop_start_up(tmp_path, app_env):
+    env = app_env
     conf = tmp_path / "config" / "gradviz" / "gradviz.conf"
     conf.parent.mkdir(parents=True)
     conf.write_bytes(b"[window]\ngeometry=hello\n\x00\xff\xfe [[[ = =\n" + os.urandom(2000))

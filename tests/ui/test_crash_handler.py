@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -231,14 +230,8 @@ def test_unwritable_log_dir_still_starts(tmp_path, capsys):
 # -- the real start-up -------------------------------------------------------------------------
 
 
-def test_app_survives_exceptions_and_logs_them(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        HOME=str(tmp_path),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-    )
+def test_app_survives_exceptions_and_logs_them(tmp_path, app_env):
+    env = app_env
     script = tmp_path / "boom.py"
     script.write_text(BOOM, encoding="utf-8")
     result = subprocess.run(
