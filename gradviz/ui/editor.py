@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontDatabase,
     QFontInfo,
@@ -18,13 +17,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from gradviz.ui import palette
 from gradviz.ui.highlighter import ProgramHighlighter
 
 INDENT = "    "
-ERROR_LINE_COLOR = QColor("#fdecea")
-ERROR_MARK_COLOR = QColor("#d32f2f")
-GUTTER_BACKGROUND = QColor("#f3f3f3")
-GUTTER_TEXT = QColor("#9a9a9a")
 MONOSPACE_FAMILIES = ["DejaVu Sans Mono", "Menlo", "Consolas", "Liberation Mono", "monospace"]
 
 
@@ -92,14 +88,14 @@ class ProgramEditor(QPlainTextEdit):
         self._error = (block.blockNumber() + 1, col)
 
         whole_line = QTextEdit.ExtraSelection()
-        whole_line.format.setBackground(ERROR_LINE_COLOR)
+        whole_line.format.setBackground(palette.ERROR_BACKGROUND)
         whole_line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
         whole_line.cursor = QTextCursor(block)
 
         spot = QTextEdit.ExtraSelection()
         spot.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        spot.format.setUnderlineColor(ERROR_MARK_COLOR)
-        spot.format.setForeground(ERROR_MARK_COLOR)
+        spot.format.setUnderlineColor(palette.ERROR_TEXT)
+        spot.format.setForeground(palette.ERROR_TEXT)
         cursor = QTextCursor(block)
         length = block.length() - 1  # without the paragraph separator
         if col is None or length == 0:
@@ -120,6 +116,12 @@ class ProgramEditor(QPlainTextEdit):
 
         self.setExtraSelections([whole_line, spot])
         self._gutter.update()
+
+    def apply_theme(self) -> None:
+        """Recolour syntax and the error mark after ``palette`` switched light/dark."""
+        self._highlighter.set_dark(palette.is_dark())
+        if self._error is not None:
+            self.mark_error(*self._error)
 
     def clear_error(self) -> None:
         self._error = None
@@ -185,7 +187,7 @@ class ProgramEditor(QPlainTextEdit):
     def paint_gutter(self, gutter: QWidget, event: QPaintEvent) -> None:
         """Numbers for the visible blocks; the error line's number is drawn in red."""
         painter = QPainter(gutter)
-        painter.fillRect(event.rect(), GUTTER_BACKGROUND)
+        painter.fillRect(event.rect(), self.palette().window())
         height = self.fontMetrics().height()
         error_line = self._error[0] if self._error else None
         block = self.firstVisibleBlock()
@@ -197,7 +199,9 @@ class ProgramEditor(QPlainTextEdit):
                 font = painter.font()
                 font.setBold(number == error_line)
                 painter.setFont(font)
-                painter.setPen(ERROR_MARK_COLOR if number == error_line else GUTTER_TEXT)
+                painter.setPen(
+                    palette.ERROR_TEXT if number == error_line else palette.TEXT_DIM
+                )
                 painter.drawText(
                     0, top, gutter.width() - 6, height, Qt.AlignmentFlag.AlignRight, str(number)
                 )

@@ -28,14 +28,13 @@ from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
+from gradviz.ui.theme import message_style
 
 AUTO_EVALUATE_DELAY_MS = 800
 EMPTY_PROGRAM_HINT = (
     "Nothing to evaluate yet. Type a program such as <code>a = 5; y = a**2</code> and press"
     " Ctrl+Enter, or pick one from the Examples menu."
 )
-ERROR_STYLE = "color: #b71c1c; background: #fdecea; border-radius: 3px; padding: 4px;"
-HINT_STYLE = "color: #455a64; background: #eceff1; border-radius: 3px; padding: 4px;"
 
 
 def is_blank_program(text: str) -> bool:
@@ -68,6 +67,7 @@ class GraphTab(QWidget):
         super().__init__(parent)
         self.setObjectName("graphTab")
         self._evaluated_text: str | None = None
+        self._message_is_error = False
 
         self.editor = ProgramEditor()
         self.evaluate_button = QPushButton("Evaluate")
@@ -180,7 +180,7 @@ class GraphTab(QWidget):
         if is_blank_program(text):
             self.show_graph(None)
             self.editor.clear_error()
-            self._show_message(EMPTY_PROGRAM_HINT, HINT_STYLE, Qt.TextFormat.RichText)
+            self._show_message(EMPTY_PROGRAM_HINT, False, Qt.TextFormat.RichText)
             self.status_message.emit("Nothing to evaluate")
             return
         self.status_message.emit("Evaluating…")
@@ -198,6 +198,12 @@ class GraphTab(QWidget):
         """Select ``node_id`` in the view and show it in the inspector, as a click would."""
         self.graph_view.select_node(node_id)
         self._inspect(node_id)
+
+    def apply_theme(self) -> None:
+        """Recolour after a theme switch: the message box, the editor and the graph."""
+        self.error_label.setStyleSheet(message_style(self._message_is_error))
+        self.editor.apply_theme()
+        self.graph_view.apply_theme()
 
     def shutdown(self) -> None:
         """Stop the evaluation thread; the window calls this when it closes."""
@@ -222,7 +228,7 @@ class GraphTab(QWidget):
             self._show_failure(exc)
             return
         self.editor.clear_error()
-        self._show_message("", "")
+        self._show_message("", False)
         nodes = evaluation.graph.number_of_nodes()
         self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes")
 
@@ -248,14 +254,15 @@ class GraphTab(QWidget):
                 self.editor.clear_error()
         else:
             message = f"Internal error ({type(exc).__name__}): {exc}"
-        self._show_message(message, ERROR_STYLE)
+        self._show_message(message, True)
         self.status_message.emit("Error: " + message)
         self.evaluation_failed.emit(message)
 
     def _show_message(
-        self, text: str, style: str, text_format: Qt.TextFormat = Qt.TextFormat.PlainText
+        self, text: str, error: bool, text_format: Qt.TextFormat = Qt.TextFormat.PlainText
     ) -> None:
         self.error_label.setTextFormat(text_format)  # messages may quote '<' from the program
         self.error_label.setText(text)
-        self.error_label.setStyleSheet(style)
+        self._message_is_error = error
+        self.error_label.setStyleSheet(message_style(error))
         self.error_label.setVisible(bool(text))

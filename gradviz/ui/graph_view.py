@@ -319,6 +319,15 @@ class GraphView(QGraphicsView):
             self.edge_item(node_id, v) for v in g.succ[node_id]
         ]
 
+    def apply_theme(self) -> None:
+        """Repaint in ``palette``'s current colours (View → Theme); items read them at paint."""
+        self.setBackgroundBrush(palette.BACKGROUND)
+        if self.graph is not None and self._nodes:
+            self._apply_colors()
+        for item in self.scene().items():
+            item.update()  # drops each item's device-coordinate cache
+        self._legend.update()
+
     def set_color_by_grad(self, on: bool) -> None:
         """Colour cards by |grad| on a log scale (viridis) instead of by kind."""
         self._color_by_grad = bool(on)

@@ -22,6 +22,33 @@ _TOKEN = re.compile(
 )
 
 
+# GitHub's light and dark syntax colours (the light constant darkened to reach WCAG AA,
+# 4.5:1, on white); tests/ui/test_theme.py checks each against its editor background.
+LIGHT = {
+    "comment": "#6a737d",
+    "number": "#005cc5",
+    "function": "#6f42c1",
+    "keyword": "#d73a49",
+    "constant": "#b35900",
+    "name": "#24292e",
+}
+DARK = {
+    "comment": "#8b949e",
+    "number": "#79c0ff",
+    "function": "#d2a8ff",
+    "keyword": "#ff7b72",
+    "constant": "#ffa657",
+    "name": "#e6edf3",
+}
+
+
+def _formats(colors: dict[str, str]) -> dict[str, QTextCharFormat]:
+    return {
+        kind: _format(color, bold=kind in ("function", "keyword"), italic=kind == "comment")
+        for kind, color in colors.items()
+    }
+
+
 def _format(color: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
     fmt = QTextCharFormat()
     fmt.setForeground(QColor(color))
@@ -37,14 +64,12 @@ class ProgramHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
         self._functions = frozenset(FUNCTIONS)
-        self._formats = {
-            "comment": _format("#6a737d", italic=True),
-            "number": _format("#005cc5"),
-            "function": _format("#6f42c1", bold=True),
-            "keyword": _format("#d73a49", bold=True),
-            "constant": _format("#e36209"),
-            "name": _format("#24292e"),
-        }
+        self._formats = _formats(LIGHT)
+
+    def set_dark(self, dark: bool) -> None:
+        """Recolour for a dark or light editor background."""
+        self._formats = _formats(DARK if dark else LIGHT)
+        self.rehighlight()
 
     def token_kind(self, word: str) -> str:
         """The format name for one identifier (public so tests can check the word lists)."""

@@ -11,7 +11,8 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore
 
 from gradviz.core.regression import LossSurface
-from gradviz.ui.training_plots import FIT_PEN, TEXT_COLOR, add_legend, light_plot
+from gradviz.ui import palette
+from gradviz.ui.training_plots import FIT_PEN, add_legend, style_plot, themed_plot
 
 GRID_SIZE = 121
 CONTOURS = 9
@@ -28,18 +29,18 @@ class LandscapePlot:
     """
 
     def __init__(self) -> None:
-        self.widget = light_plot("Loss landscape  MSE(w, b)", "w  (coefficient)", "b  (bias)")
+        self.widget = themed_plot("Loss landscape  MSE(w, b)", "w  (coefficient)", "b  (bias)")
         colormap = pg.colormap.get("viridis")
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-10)
         self.widget.addItem(self.image)
         self.colorbar = pg.ColorBarItem(colorMap=colormap, interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.widget.getPlotItem())
-        self.colorbar.getAxis("right").setTextPen(TEXT_COLOR)
-        self.colorbar.getAxis("right").setLabel("log10 MSE", color=TEXT_COLOR)
+        self.colorbar.getAxis("right").setLabel("log10 MSE")
+        self._style_colorbar()
         # All rings in one item, NaN-separated: one setData per data set.
         self.contours = self.widget.plot([], [], pen=pg.mkPen(255, 255, 255, 140), connect="finite")
-        add_legend(self.widget, dark=True)
+        add_legend(self.widget, on_heat_map=True)
         self.path = self.widget.plot([], [], pen=pg.mkPen("w", width=1.5), name="SGD path")
         self.current = self.widget.plot(
             [],
@@ -62,6 +63,15 @@ class LandscapePlot:
             name="least squares",
         )
         self._box = (np.zeros(2), np.ones(2))  # centre and half-size of where the path is drawn
+
+    def apply_theme(self) -> None:
+        style_plot(self.widget)
+        self._style_colorbar()
+
+    def _style_colorbar(self) -> None:
+        axis = self.colorbar.getAxis("right")
+        axis.setTextPen(palette.PLOT_TEXT.name())
+        axis.setLabel(axis.labelText, color=palette.PLOT_TEXT.name())
 
     def set_surface(
         self, surface: LossSurface, optimum: tuple[float, float], start: tuple[float, float]

@@ -87,8 +87,8 @@ class GraphLegend(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(QColor(0, 0, 0, 40), 1))
-        p.setBrush(QColor(255, 255, 255, 225))
+        p.setPen(QPen(palette.CARD_BORDER, 1))
+        p.setBrush(palette.PANEL)
         p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
         y = PAD
         if self._scale is None:

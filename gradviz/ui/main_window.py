@@ -12,7 +12,7 @@ import networkx as nx
 import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QByteArray, QSettings, QSize, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -29,6 +29,7 @@ from gradviz.ui.autosave import Autosave, announce_restore
 from gradviz.ui.graph_export import FORMATS, export_scene
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.language_reference import LanguageReferenceDialog
+from gradviz.ui.theme import Theme, ThemeController
 from gradviz.ui.training_tab import TrainingTab
 
 DEFAULT_SIZE = QSize(1280, 800)
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.graph_tab, "Graph")
         self.tabs.addTab(self.training_tab, "Training")
         self.setCentralWidget(self.tabs)
+        self.theme = ThemeController(self._settings, self)
+        self.theme.changed.connect(self._apply_theme)
 
         self.examples = load_examples()
         self._build_menus()
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         elif geometry is not None:  # a hand-edited or corrupt settings file must not crash us
             log.warning("ignoring unusable window/geometry setting: %r", geometry)
+        self.theme.apply()
 
         if open_example and self.examples:
             self.open_example(self.examples[0])
@@ -131,6 +135,17 @@ class MainWindow(QMainWindow):
                 view_menu, f"&{name} tab", lambda _=False, t=tab: self.tabs.setCurrentWidget(t),
                 QKeySequence(f"Ctrl+{number}"),
             )
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("T&heme")
+        self.theme_actions = QActionGroup(self)
+        for theme in Theme:
+            action = theme_menu.addAction(theme.title)
+            action.setCheckable(True)
+            action.setData(theme.value)
+            action.setChecked(theme is self.theme.theme)
+            action.setStatusTip(f"Use the {theme.value} colour theme (remembered)")
+            action.triggered.connect(lambda _=False, t=theme: self.theme.set_theme(t))
+            self.theme_actions.addAction(action)
 
         help_menu = self.menuBar().addMenu("&Help")
         self._add_action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
@@ -290,6 +305,13 @@ class MainWindow(QMainWindow):
         title = html.escape(graph.graph.get("title", "the current training step"))
         self.graph_tab.show_graph(graph, f"<b>From the training tab:</b> {title}")
         self.tabs.setCurrentWidget(self.graph_tab)
+
+    @Slot()
+    def _apply_theme(self) -> None:
+        self.graph_tab.apply_theme()
+        self.training_tab.apply_theme()
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == self.theme.theme.value)
 
     def _last_dir(self) -> str:
         return str(self._settings.value("files/last_dir", str(Path.home())))

@@ -19,16 +19,82 @@ KIND_COLORS: dict[str, QColor] = {
 UNKNOWN_KIND = QColor("#DDDDDD")
 
 NONFINITE = QColor("#D55E00")  # Okabe–Ito vermillion: NaN/inf gradients
-SELECTED = QColor("#0072B2")  # Okabe–Ito blue: the selected card and its edges
-NO_GRAD = QColor("#E4E4E4")  # colour-by-grad mode: no gradient, or exactly zero
 
-CARD_BODY = QColor("#FFFFFF")
-CARD_BORDER = QColor("#8A8A8A")
-TEXT = QColor("#1A1A1A")
-TEXT_DIM = QColor("#6B6B6B")
-EDGE = QColor("#9A9A9A")
-EDGE_HOVER = QColor("#333333")
-BACKGROUND = QColor("#F4F5F7")
+# Neutral colours come in a light and a dark set (View → Theme). The views read them as
+# ``palette.NAME`` at paint time, so after ``use_dark()`` a repaint is all a switch takes.
+# Kind colours stay: black text on Okabe–Ito reads on both (``text_on`` picks the ink).
+LIGHT: dict[str, QColor] = {
+    "SELECTED": QColor("#0072B2"),  # Okabe–Ito blue: the selected card and its edges
+    "NO_GRAD": QColor("#E4E4E4"),  # colour-by-grad mode: no gradient, or exactly zero
+    "CARD_BODY": QColor("#FFFFFF"),
+    "CARD_BORDER": QColor("#8A8A8A"),
+    "TEXT": QColor("#1A1A1A"),
+    "TEXT_DIM": QColor("#6B6B6B"),
+    "EDGE": QColor("#9A9A9A"),
+    "EDGE_HOVER": QColor("#333333"),
+    "BACKGROUND": QColor("#F4F5F7"),
+    "PANEL": QColor(255, 255, 255, 225),  # the legend's see-through card
+    "ERROR_TEXT": QColor("#B71C1C"),
+    "ERROR_BACKGROUND": QColor("#FDECEA"),
+    "HINT_TEXT": QColor("#455A64"),
+    "HINT_BACKGROUND": QColor("#ECEFF1"),
+    "PLOT_BACKGROUND": QColor("#FFFFFF"),  # white plots read like the book's figures
+    "PLOT_TEXT": QColor("#222222"),
+    "REFERENCE_LINE": QColor("#555555"),  # the true line under the fitted one
+}
+DARK: dict[str, QColor] = {
+    "SELECTED": QColor("#F0E442"),  # Okabe–Ito yellow: Okabe–Ito blue is too dim on dark grey
+    "NO_GRAD": QColor("#4A4C50"),
+    "CARD_BODY": QColor("#2B2D31"),
+    "CARD_BORDER": QColor("#70737A"),
+    "TEXT": QColor("#E8E8E8"),
+    "TEXT_DIM": QColor("#A8ABB0"),
+    "EDGE": QColor("#8C8F95"),
+    "EDGE_HOVER": QColor("#F0F0F0"),
+    "BACKGROUND": QColor("#1C1D20"),
+    "PANEL": QColor(40, 42, 46, 225),
+    "ERROR_TEXT": QColor("#FFB4A9"),
+    "ERROR_BACKGROUND": QColor("#4A1F1A"),
+    "HINT_TEXT": QColor("#C9D3D8"),
+    "HINT_BACKGROUND": QColor("#2F3337"),
+    "PLOT_BACKGROUND": QColor("#1F2023"),
+    "PLOT_TEXT": QColor("#E0E0E0"),
+    "REFERENCE_LINE": QColor("#B0B0B0"),
+}
+# Bound by use_dark() below; listed so readers and type checkers see them.
+SELECTED: QColor
+NO_GRAD: QColor
+CARD_BODY: QColor
+CARD_BORDER: QColor
+TEXT: QColor
+TEXT_DIM: QColor
+EDGE: QColor
+EDGE_HOVER: QColor
+BACKGROUND: QColor
+PANEL: QColor
+ERROR_TEXT: QColor
+ERROR_BACKGROUND: QColor
+HINT_TEXT: QColor
+HINT_BACKGROUND: QColor
+PLOT_BACKGROUND: QColor
+PLOT_TEXT: QColor
+REFERENCE_LINE: QColor
+_dark = False
+
+
+def use_dark(dark: bool) -> None:
+    """Switch the neutral colours above to the dark (or light) set."""
+    global _dark
+    _dark = dark
+    globals().update(DARK if dark else LIGHT)
+
+
+def is_dark() -> bool:
+    return _dark
+
+
+use_dark(False)
+
 
 # Viridis sampled at nine evenly spaced points; intermediate values are interpolated.
 _VIRIDIS = [

@@ -15,8 +15,10 @@ import torch
 from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QWidget
 
+from gradviz.ui import palette
+
 FIT_PEN = pg.mkPen("#d62728", width=2.5)
-TEXT_COLOR = "#222222"
+TITLE_SIZE = "11pt"
 FIT_LINE_LIMIT = 10.0  # data heights: a fitted line beyond this says nothing about the data
 
 
@@ -93,31 +95,50 @@ def _decade(exponent: int) -> str:
     return f"{10.0**exponent:g}" if -3 <= exponent <= 4 else f"1e{exponent}"
 
 
-def light_plot(
+def themed_plot(
     title: str, x_label: str, y_label: str, axis_items: dict[str, pg.AxisItem] | None = None
 ) -> TimedPlotWidget:
-    """A white plot with dark axes: it reads like the book's figures and prints well.
+    """A plot in the theme's colours: white with dark axes (like the book's figures) or dark.
 
     No grid: pyqtgraph draws grid lines as part of the axes, and then every frame
     repaints the axes over the whole plot (it made a frame seven times slower).
     """
-    widget = TimedPlotWidget(background="w", axisItems=axis_items)
-    widget.setTitle(title, color=TEXT_COLOR, size="11pt")
-    for side, label in (("bottom", x_label), ("left", y_label)):
-        axis = widget.getAxis(side)
-        axis.setPen(TEXT_COLOR)
-        axis.setTextPen(TEXT_COLOR)
-        axis.setLabel(label, color=TEXT_COLOR)
+    widget = TimedPlotWidget(axisItems=axis_items)
+    widget.setTitle(title)
+    widget.getAxis("bottom").setLabel(x_label)
+    widget.getAxis("left").setLabel(y_label)
+    style_plot(widget)
     return widget
 
 
-def add_legend(widget: pg.PlotWidget, dark: bool = False) -> pg.LegendItem:
-    """A framed legend; ``dark`` for one over a heat map, where white lines must show."""
-    text, fill = ("#ffffff", (20, 20, 20, 170)) if dark else (TEXT_COLOR, (255, 255, 255, 210))
-    legend = widget.addLegend(offset=(8, 8), labelTextColor=text)
+def style_plot(widget: pg.PlotWidget) -> None:
+    """(Re)colour background, title and axes from the current ``palette``."""
+    text = palette.PLOT_TEXT.name()
+    widget.setBackground(palette.PLOT_BACKGROUND)
+    plot = widget.getPlotItem()
+    plot.setTitle(plot.titleLabel.text, color=text, size=TITLE_SIZE)
+    for side in ("bottom", "left"):
+        axis = widget.getAxis(side)
+        axis.setPen(text)
+        axis.setTextPen(text)
+        axis.setLabel(axis.labelText, color=text)
+
+
+def add_legend(widget: pg.PlotWidget, on_heat_map: bool = False) -> pg.LegendItem:
+    """A framed legend; ``on_heat_map`` keeps it dark, so white lines show on it."""
+    legend = widget.addLegend(offset=(8, 8))
+    style_legend(legend, on_heat_map)
+    return legend
+
+
+def style_legend(legend: pg.LegendItem, on_heat_map: bool = False) -> None:
+    dark = on_heat_map or palette.is_dark()
+    text, fill = ("#ffffff", (20, 20, 20, 170)) if dark else ("#222222", (255, 255, 255, 210))
+    legend.setLabelTextColor(text)
+    for _sample, label in legend.items:
+        label.setText(label.text)  # pyqtgraph stores the new colour but keeps the old HTML
     legend.setBrush(pg.mkBrush(*fill))
     legend.setPen(pg.mkPen("#999999"))
-    return legend
 
 
 class DataPlot:
@@ -129,8 +150,8 @@ class DataPlot:
     """
 
     def __init__(self) -> None:
-        self.widget = light_plot("Data and fitted line", "x", "y")
-        add_legend(self.widget)
+        self.widget = themed_plot("Data and fitted line", "x", "y")
+        self.legend = add_legend(self.widget)
         self.scatter = self.widget.plot(
             [],
             [],
@@ -144,17 +165,22 @@ class DataPlot:
         self.true_line = self.widget.plot(
             [],
             [],
-            pen=pg.mkPen("#555555", width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
+            pen=_reference_pen(),
             name="true line",
         )
         self.fit_line = self.widget.plot([], [], pen=FIT_PEN, name="fitted line")
-        self.off_scale_note = pg.TextItem(
-            color=FIT_PEN.color(), fill=pg.mkBrush(255, 255, 255, 220), anchor=(1, 1)
-        )
+        self.off_scale_note = pg.TextItem(color=FIT_PEN.color(), fill=_note_fill(), anchor=(1, 1))
         self.off_scale_note.hide()
         self.widget.addItem(self.off_scale_note)
         self._x_ends = np.zeros(2)
         self._y_limits = (-np.inf, np.inf)
+
+    def apply_theme(self) -> None:
+        style_plot(self.widget)
+        style_legend(self.legend)
+        self.true_line.setPen(_reference_pen())
+        self.off_scale_note.fill = _note_fill()  # pyqtgraph has no setter; paint reads it
+        self.off_scale_note.update()
 
     def set_data(self, X: torch.Tensor, y: torch.Tensor, coef: float, bias: float) -> None:
         x, t = X[:, 0].double().numpy(), y.double().numpy()
@@ -180,6 +206,16 @@ class DataPlot:
             self.off_scale_note.setText(f"fitted line off the scale:\ny = {w:.3g}·x {b:+.3g}")
 
 
+def _reference_pen() -> pg.QtGui.QPen:
+    return pg.mkPen(palette.REFERENCE_LINE, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
+
+
+def _note_fill() -> pg.QtGui.QBrush:
+    background = pg.mkColor(palette.PLOT_BACKGROUND)
+    background.setAlpha(220)
+    return pg.mkBrush(background)
+
+
 class LossCurvePlot:
     """MSE per epoch, falling live; a log scale shows the late, slow part of the fall.
 
@@ -189,7 +225,7 @@ class LossCurvePlot:
     """
 
     def __init__(self) -> None:
-        self.widget = light_plot(
+        self.widget = themed_plot(
             "MSE per epoch", "epoch", "MSE", axis_items={"left": DecadeLogAxis("left")}
         )
         # An SI prefix on a log axis turns "1e8" into "(x1e+27) 1e-19": keep plain numbers.
@@ -211,6 +247,9 @@ class LossCurvePlot:
         self._view: tuple[float, float, float] | None = None  # x_end, y_low, y_high
         self._planned_epochs = 10
         self._epochs = self._losses = np.empty(0)
+
+    def apply_theme(self) -> None:
+        style_plot(self.widget)
 
     def set_planned_epochs(self, epochs: int) -> None:
         """The run's length: the view grows towards it and never past it."""

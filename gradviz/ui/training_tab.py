@@ -34,6 +34,7 @@ from gradviz.core.regression import (
     make_data,
     step_graph,
 )
+from gradviz.ui import palette
 from gradviz.ui.landscape import LandscapePlot
 from gradviz.ui.training_controls import PROGRESS_FORMAT, TrainingControls
 from gradviz.ui.training_history import RunHistory
@@ -113,6 +114,7 @@ class TrainingTab(QWidget):
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._state = _State.IDLE
+        self._summary_is_error = False
         self._redraw_timer = QTimer(self, interval=REDRAW_MS)
         self._redraw_timer.timeout.connect(self._redraw)
         self._build_layout()
@@ -129,6 +131,12 @@ class TrainingTab(QWidget):
             self._thread.quit()
             self._thread.wait()
         self._redraw_timer.stop()
+
+    def apply_theme(self) -> None:
+        """Recolour the plots and the status line after a theme switch."""
+        for plot in (self.data_plot, self.loss_plot, self.landscape):
+            plot.apply_theme()
+        self._style_summary()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()
@@ -406,7 +414,15 @@ class TrainingTab(QWidget):
 
     def _show_summary(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+        self._summary_is_error = error
+        self._style_summary()
+
+    def _style_summary(self) -> None:
+        self.status.setStyleSheet(
+            f"color: {palette.ERROR_TEXT.name()}; font-weight: bold;"
+            if self._summary_is_error
+            else ""
+        )
 
     def _request_graph(self) -> None:
         """The graph's title says it is the loss on a few samples, not the Live MSE."""

@@ -61,7 +61,7 @@ def test_menus(main_window):
         "Quit",
     ]
     assert menu_texts(main_window, "Examples") == [ex.title for ex in load_examples()]
-    assert menu_texts(main_window, "View") == ["Graph tab", "Training tab"]
+    assert menu_texts(main_window, "View") == ["Graph tab", "Training tab", "Theme"]
     assert menu_texts(main_window, "Help") == [
         "Keyboard shortcuts", "Language reference", "About gradviz"
     ]

@@ -21,7 +21,6 @@ import pytest
 from PySide6.QtGui import QColor
 
 from gradviz.ui import palette
-from gradviz.ui.editor import ERROR_LINE_COLOR
 
 TOOLS = ("Xvfb", "xdotool", "import", "convert")
 SCREEN = (1600, 1000)
@@ -248,7 +247,7 @@ def test_gradviz_command_opens_a_painted_window_that_survives_typing(app):
         return pixels if graph_is_drawn(pixels) and not np.array_equal(pixels, first) else None
 
     edited = _wait_for(redrawn, START_TIMEOUT_S, "the window to redraw after ctrl+Return")
-    assert pixels_of(edited, ERROR_LINE_COLOR) == 0, "the typed line was marked as an error"
+    assert pixels_of(edited, palette.ERROR_BACKGROUND) == 0, "the typed line was marked as an error"
 
     # Ctrl+E opens the export dialog even while the editor has focus.
     app.x("xdotool", "key", "ctrl+e")
