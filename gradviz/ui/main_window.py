@@ -11,7 +11,7 @@ from pathlib import Path
 import networkx as nx
 import torch
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QSettings, QSize, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -40,19 +40,15 @@ PROGRAM_FILTER = "gradviz programs (*.py *.txt);;All files (*)"
 
 log = logging.getLogger(__name__)
 
-SHORTCUTS = [
-    ("Ctrl+Enter", "Evaluate the program"),
+OTHER_KEYS = [
+    ("Ctrl+Enter", "Evaluate the program (editor)"),
+    ("Ctrl+F", "Search the graph for a node"),
     ("F", "Fit the graph in view (graph focused)"),
     ("Mouse wheel", "Zoom around the cursor"),
     ("Drag", "Pan the graph"),
     ("Click a node", "Show it in the inspector"),
-    ("Ctrl+O", "Open a program"),
-    ("Ctrl+Shift+S", "Save the program as…"),
-    ("Ctrl+E", "Export the graph as PNG or SVG"),
-    ("Ctrl+1 / Ctrl+2", "Show the Graph / Training tab"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
 ]
+"""Keys handled by widgets rather than by menu actions; the help lists them after those."""
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +65,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("gradviz")
         self._settings = settings if settings is not None else QSettings()
+        self._program_path: Path | None = None  # where Ctrl+S saves without asking
 
         self.graph_tab = GraphTab()
         self.training_tab = TrainingTab()
@@ -86,6 +83,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self.graph_tab.status_message.connect(self.statusBar().showMessage)
         self.tabs.currentChanged.connect(self.statusBar().clearMessage)  # messages are per tab
+        self.tabs.currentChanged.connect(self._focus_current_tab)
         self.training_tab.graph_requested.connect(self._show_training_graph)
 
         self.resize(_default_size(self.screen().availableGeometry().size()))
@@ -114,6 +112,7 @@ class MainWindow(QMainWindow):
         self._add_action(
             file_menu, "&Open program…", self.open_program, QKeySequence.StandardKey.Open
         )
+        self._add_action(file_menu, "&Save program", self.save, QKeySequence.StandardKey.Save)
         self._add_action(
             file_menu, "Save program &as…", self.save_program, QKeySequence("Ctrl+Shift+S")
         )
@@ -146,6 +145,13 @@ class MainWindow(QMainWindow):
             action.setStatusTip(f"Use the {theme.value} colour theme (remembered)")
             action.triggered.connect(lambda _=False, t=theme: self.theme.set_theme(t))
             self.theme_actions.addAction(action)
+
+        # Space belongs to the training tab only: in the editor it must type a space.
+        self.play_pause_action = QAction("Start / pause training", self.training_tab)
+        self.play_pause_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.play_pause_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.play_pause_action.triggered.connect(self.training_tab.play_pause)
+        self.training_tab.addAction(self.play_pause_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         self._add_action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
@@ -214,6 +220,14 @@ class MainWindow(QMainWindow):
             return
         self._remember_dir(path)
         self.load_program(text, Path(path).name)
+        self._program_path = Path(path)
+
+    @Slot()
+    def save(self) -> bool:
+        """Save to the file the program came from, or ask for one; True once it is saved."""
+        if self._program_path is None:
+            return self.save_program()
+        return self._write_program(str(self._program_path))
 
     @Slot()
     def save_program(self) -> bool:
@@ -225,6 +239,9 @@ class MainWindow(QMainWindow):
             return False
         if not Path(path).suffix:
             path += ".py"
+        return self._write_program(path)
+
+    def _write_program(self, path: str) -> bool:
         try:
             write_text_atomically(path, self.graph_tab.program())
         except OSError as exc:
@@ -232,6 +249,7 @@ class MainWindow(QMainWindow):
             return False
         self.graph_tab.editor.document().setModified(False)
         self._remember_dir(path)
+        self._program_path = Path(path)
         self.setWindowTitle(f"gradviz — {Path(path).name}")
         self.statusBar().showMessage(f"Saved {path}")
         return True
@@ -253,11 +271,29 @@ class MainWindow(QMainWindow):
         self._remember_dir(path)
         self.statusBar().showMessage(f"Exported {path}")
 
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, what) for every action with a shortcut, then the keys widgets handle."""
+        actions = [*self._menu_actions(self.menuBar().actions()), *self.training_tab.actions()]
+        rows = [
+            (action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), _plain(action))
+            for action in actions
+            if not action.shortcut().isEmpty()
+        ]
+        taken = {keys for keys, _ in rows}
+        return rows + [(keys, what) for keys, what in OTHER_KEYS if keys not in taken]
+
+    def _menu_actions(self, actions: list[QAction]) -> list[QAction]:
+        found = []
+        for action in actions:
+            menu = action.menu()
+            found.extend(self._menu_actions(menu.actions()) if menu else [action])
+        return found
+
     @Slot()
     def show_shortcuts(self) -> None:
         rows = "".join(
-            f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>"
-            for keys, what in SHORTCUTS
+            f"<tr><td><b>{html.escape(keys)}</b>&nbsp;&nbsp;</td><td>{html.escape(what)}</td></tr>"
+            for keys, what in self.shortcuts()
         )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
@@ -281,6 +317,7 @@ class MainWindow(QMainWindow):
     def load_program(self, text: str, title: str) -> None:
         """Show `text` in the editor, evaluate it, and name the window after `title`."""
         self.tabs.setCurrentWidget(self.graph_tab)
+        self._program_path = None
         self.graph_tab.set_program(text)
         self.graph_tab.editor.document().setModified(False)
         self.graph_tab.evaluate_text()
@@ -313,6 +350,11 @@ class MainWindow(QMainWindow):
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == self.theme.theme.value)
 
+    @Slot(int)
+    def _focus_current_tab(self, _index: int) -> None:
+        """Keys go to the tab just shown (Space to the training tab), not to a hidden one."""
+        self.tabs.currentWidget().setFocus()
+
     def _last_dir(self) -> str:
         return str(self._settings.value("files/last_dir", str(Path.home())))
 
@@ -329,6 +371,11 @@ class MainWindow(QMainWindow):
         self.graph_tab.shutdown()
         self.training_tab.shutdown()
         super().closeEvent(event)
+
+
+def _plain(action: QAction) -> str:
+    """An action's menu text without its mnemonic ampersand or trailing ellipsis."""
+    return action.text().replace("&", "").rstrip("…")
 
 
 def _default_size(available: QSize) -> QSize:

@@ -102,6 +102,9 @@ class TrainingTab(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("trainingTab")
+        # A click on an empty part of the tab takes the focus out of a spin box (which keeps
+        # Space for itself), so Space reaches the play/pause action again.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.controls = TrainingControls()
         self.data_plot = DataPlot()
         self.loss_plot = LossCurvePlot()
@@ -141,6 +144,14 @@ class TrainingTab(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()
         super().closeEvent(event)
+
+    @Slot()
+    def play_pause(self) -> None:
+        """Space: start a run (a fresh one after the last ended), pause it, or resume it."""
+        if self.is_running():
+            self._toggle_pause()
+        else:
+            self._start()
 
     def is_running(self) -> bool:
         """True from Start (or Step) until the run finishes, stops, diverges or fails."""

@@ -56,6 +56,7 @@ def test_window_has_both_tabs_and_a_status_bar(main_window):
 def test_menus(main_window):
     assert menu_texts(main_window, "File") == [
         "Open program…",
+        "Save program",
         "Save program as…",
         "Export graph…",
         "Quit",
