@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -26,6 +27,7 @@ from gradviz import __version__
 from gradviz.core.atomic_file import write_text_atomically
 from gradviz.examples import Example, load_examples
 from gradviz.ui.autosave import Autosave, announce_restore
+from gradviz.ui.first_run import FirstRunBanner
 from gradviz.ui.graph_export import FORMATS, export_scene
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.language_reference import LanguageReferenceDialog
@@ -74,7 +76,14 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.graph_tab, "Graph")
         self.tabs.addTab(self.training_tab, "Training")
-        self.setCentralWidget(self.tabs)
+        self.first_run_hint = FirstRunBanner(self._settings)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.first_run_hint)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.theme = ThemeController(self._settings, self)
         self.theme.changed.connect(self._apply_theme)
 
