@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         elif geometry is not None:  # a hand-edited or corrupt settings file must not crash us
             log.warning("ignoring unusable window/geometry setting: %r", geometry)
+        self._restore_splitters()
         self.theme.apply()
 
         if open_example and self.examples:
@@ -364,6 +366,15 @@ class MainWindow(QMainWindow):
         """Keys go to the tab just shown (Space to the training tab), not to a hidden one."""
         self.tabs.currentWidget().setFocus()
 
+    def _splitters(self) -> list[QSplitter]:
+        return [s for s in self.findChildren(QSplitter) if s.objectName()]
+
+    def _restore_splitters(self) -> None:
+        for splitter in self._splitters():
+            state = self._settings.value(f"splitters/{splitter.objectName()}")
+            if isinstance(state, (QByteArray, bytes)):
+                splitter.restoreState(state)
+
     def _last_dir(self) -> str:
         return str(self._settings.value("files/last_dir", str(Path.home())))
 
@@ -375,6 +386,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._settings.setValue("window/geometry", self.saveGeometry())
+        for splitter in self._splitters():
+            self._settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         if self.autosave is not None:
             self.autosave.flush()
         self.graph_tab.shutdown()
