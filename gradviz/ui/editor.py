@@ -59,6 +59,8 @@ class ProgramEditor(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("programEditor")
+        self.setAccessibleName("Program editor")
+        self.setToolTip("Your torch program; Ctrl+Enter evaluates it (Help > Language reference)")
         self.setFont(monospace_font())
         # Wrapped rather than scrolled sideways: the examples' first-line comments are long.
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)

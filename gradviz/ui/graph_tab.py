@@ -102,6 +102,8 @@ class GraphTab(QWidget):
         self.fit_button.setToolTip("Fit the whole graph in view (F)")
 
         self.inspector = NodeInspector()
+        self.graph_view.setAccessibleName("Autograd graph")
+        self.inspector.setAccessibleName("Node inspector")
 
         self._auto_timer = QTimer(self, singleShot=True, interval=AUTO_EVALUATE_DELAY_MS)
         self._evaluator = BackgroundEvaluator(self)

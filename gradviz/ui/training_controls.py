@@ -106,15 +106,29 @@ class TrainingControls(QWidget):
         for label, pace in SPEEDS:
             self.speed.addItem(label, pace)
         self.speed.setCurrentIndex(DEFAULT_SPEED)
-        self.speed.setToolTip("Changes apply at once, even during a run.")
+        self.speed.setToolTip("Epochs per second; changes apply at once, even during a run.")
 
         self.start = QPushButton("Start", objectName="trainStartButton")
         self.pause = QPushButton("Pause", objectName="trainPauseButton")
         self.step = QPushButton("Step", objectName="trainStepButton")
         self.stop = QPushButton("Stop", objectName="trainStopButton")
         self.reset = QPushButton("Reset", objectName="trainResetButton")
-        self.step.setToolTip("Run one epoch, then pause.")
-        self.reset.setToolTip("Stop, and put the model back at its starting point.")
+        for widget, tip in (
+            (self.samples, "How many (x, y) points to draw from the line plus noise."),
+            (self.noise, "Standard deviation of the Gaussian noise added to y."),
+            (self.coef, "Slope of the true line; at the minimum, one drawn from the seed."),
+            (self.bias, "Intercept of the true line."),
+            (self.seed, "Random seed for the data and the model's starting w and b."),
+            (self.learning_rate, "SGD step size: w -= lr * dL/dw. Too large and it diverges."),
+            (self.epochs, "How many passes over the data a run makes."),
+            (self.batch_size, "Samples per SGD step: the whole data set, or mini-batches."),
+            (self.start, "Train from the starting point (Space on this tab)."),
+            (self.pause, "Pause or resume the run (Space on this tab)."),
+            (self.step, "Run one epoch, then pause."),
+            (self.stop, "End the run here; the plots keep its last epoch."),
+            (self.reset, "Stop, and put the model back at its starting point."),
+        ):
+            widget.setToolTip(tip)
         buttons = QGridLayout()
         for i, button in enumerate((self.start, self.pause, self.step, self.stop, self.reset)):
             buttons.addWidget(button, i // 3, i % 3)
@@ -128,6 +142,7 @@ class TrainingControls(QWidget):
             f"{GRAPH_SAMPLES} samples, so its loss differs from the Live MSE over all of them."
         )
 
+        self.setAccessibleName("Training settings and run controls")
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         column.setSpacing(6)

@@ -104,6 +104,7 @@ def themed_plot(
     repaints the axes over the whole plot (it made a frame seven times slower).
     """
     widget = TimedPlotWidget(axisItems=axis_items)
+    widget.setAccessibleName(title)
     widget.setTitle(title)
     widget.getAxis("bottom").setLabel(x_label)
     widget.getAxis("left").setLabel(y_label)
@@ -232,6 +233,7 @@ class LossCurvePlot:
         self.widget.getAxis("left").enableAutoSIPrefix(False)
         self.widget.disableAutoRange()
         self.log_scale = QCheckBox("Log scale", objectName="mseLogScale")
+        self.log_scale.setToolTip("Show the MSE on a log axis: the slow late fall becomes visible")
         self.log_scale.toggled.connect(self.set_log)
         self.widget.set_corner_widget(self.log_scale)
         self.curve = self.widget.plot(

@@ -185,6 +185,7 @@ class TrainingTab(QWidget):
         Its height is reserved for the longest message, so showing one shifts nothing.
         """
         self.status = QLabel(objectName="trainSummary", wordWrap=True)
+        self.status.setAccessibleName("Training status")
         self.status.setFrameShape(QFrame.Shape.StyledPanel)
         self.status.setContentsMargins(6, 2, 6, 2)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
