@@ -30,6 +30,11 @@ MIN_DISTINCT_COLOURS = 200
 """A mapped but unpainted window has a handful of colours; text and a graph have hundreds."""
 MIN_HEADER_PIXELS = 1000
 """More than the legend's swatch: at least one card header of that kind is on screen."""
+CONTROLS_WIDTH = 250
+"""The training tab's control column, from the window's left edge; its only blue is the
+progress bar's filled part."""
+SETTLED_S = 1.5
+"""Two screenshots this far apart are equal: the app has drawn everything it is going to."""
 
 
 def _unavailable(reason: str) -> None:
@@ -166,6 +171,23 @@ class RunningApp:
         ).stdout
         return png, _parse_ppm(ppm)
 
+    def geometry(self, window: str) -> dict[str, int]:
+        shell = self.x("xdotool", "getwindowgeometry", "--shell", window)
+        return {key: int(value) for key, value in (line.split("=") for line in shell.split())}
+
+    def settled(self, name: str) -> np.ndarray:
+        """The screen once it stops changing (the training tab redraws on a paced timer)."""
+        last = [self.screenshot(name)[1]]
+
+        def unchanged() -> np.ndarray | None:
+            time.sleep(SETTLED_S)
+            pixels = self.screenshot(name)[1]
+            same = np.array_equal(pixels, last[0])
+            last[0] = pixels
+            return pixels if same else None
+
+        return _wait_for(unchanged, START_TIMEOUT_S, f"the screen to settle ({name})")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -206,6 +228,14 @@ def graph_is_drawn(pixels: np.ndarray) -> bool:
     )
 
 
+def progress_fill(pixels: np.ndarray, window: dict[str, int]) -> int:
+    """Blue pixels in the control column: the progress bar's filled width times its height."""
+    x, y = window["X"], window["Y"]
+    column = pixels[y : y + window["HEIGHT"], x : x + CONTROLS_WIDTH].astype(int)
+    blue, red = column[..., 2], column[..., 0]
+    return int(((blue > 150) & (blue - red > 80)).sum())
+
+
 def distinct_colours(pixels: np.ndarray) -> int:
     packed = pixels.astype(np.uint32)
     return len(np.unique((packed[..., 0] << 16) | (packed[..., 1] << 8) | packed[..., 2]))
@@ -230,9 +260,8 @@ def test_gradviz_command_opens_a_painted_window_that_survives_typing(app):
     first_png, first = _wait_for(painted, START_TIMEOUT_S, "the first graph to be drawn")
     print(f"screenshot: {first_png}")
     assert distinct_colours(first) >= MIN_DISTINCT_COLOURS
-    geometry = app.x("xdotool", "getwindowgeometry", "--shell", window)
-    size = dict(line.split("=") for line in geometry.split())
-    assert int(size["WIDTH"]) >= 800 and int(size["HEIGHT"]) >= 600, geometry
+    size = app.geometry(window)
+    assert size["WIDTH"] >= 800 and size["HEIGHT"] >= 600, size
 
     # Click into the editor (left pane, below the text), add a line and evaluate.
     app.x("xdotool", "mousemove", "--window", window, "150", "300", "click", "1")
@@ -262,4 +291,43 @@ def test_gradviz_command_opens_a_painted_window_that_survives_typing(app):
     except subprocess.TimeoutExpired:
         pytest.fail("gradviz did not quit on ctrl+q")
     assert code == 0, app.stderr()
+    assert "Traceback" not in app.stderr(), app.stderr()
+
+
+def test_ctrl_2_then_space_starts_pauses_and_resumes_training(app):
+    window = app.find_window()
+    _wait_for(lambda: graph_is_drawn(app.screenshot("start")[1]), START_TIMEOUT_S, "the graph")
+    geometry = app.geometry(window)
+    app.x("xdotool", "windowfocus", "--sync", window)
+
+    app.x("xdotool", "key", "ctrl+2")
+    _wait_for(
+        lambda: not graph_is_drawn(app.screenshot("training")[1]),
+        START_TIMEOUT_S,
+        "the training tab to replace the graph",
+    )
+    idle = progress_fill(app.settled("training"), geometry)
+
+    app.x("xdotool", "key", "space")  # start: the progress bar begins to fill
+    _wait_for(
+        lambda: progress_fill(app.screenshot("running")[1], geometry) > idle,
+        START_TIMEOUT_S,
+        "Space to start training",
+    )
+    app.x("xdotool", "key", "space")  # pause: the screen settles part-way
+    paused_png = app.workdir / "paused.png"
+    paused = progress_fill(app.settled("paused"), geometry)
+    print(f"screenshot: {paused_png}")
+
+    app.x("xdotool", "key", "space")  # resume: it runs on to the last epoch
+    _wait_for(
+        lambda: progress_fill(app.screenshot("resumed")[1], geometry) > paused,
+        START_TIMEOUT_S,
+        "Space to resume training",
+    )
+    finished = progress_fill(app.settled("finished"), geometry)
+    # Paused means part-way: had the second Space come after the end, it would have started
+    # a new run, and the bar would have been full (or refilling) when the screen settled.
+    assert idle < paused < finished, (idle, paused, finished)
+    assert app.process.poll() is None, app.stderr()
     assert "Traceback" not in app.stderr(), app.stderr()
