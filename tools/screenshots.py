@@ -1,9 +1,10 @@
 """Render the README screenshots offscreen, so they are made by code rather than by hand.
 
-    python tools/screenshots.py            # writes docs/graph_tab.png and docs/training_tab.png
-    python tools/screenshots.py --out /tmp
+    python tools/screenshots.py                     # docs/: both tabs, light and dark, 1280×800
+    python tools/screenshots.py --out /tmp/shots --sizes 1024x700 1920x1080   # layout checks
 
-The window is 1280×800 with fresh settings, opened on the textbook example like a first run.
+The window has fresh settings (first-run hint already dismissed) and opens on the textbook
+example. Files are named <tab>[_dark][_<W>x<H>].png; the size is left out at 1280×800.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QSettings, QSize, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QComboBox, QPushButton, QWidget  # noqa: E402
 
+from gradviz.ui.first_run import SEEN_KEY  # noqa: E402
 from gradviz.ui.main_window import MainWindow  # noqa: E402
+from gradviz.ui.theme import SETTINGS_KEY, Theme  # noqa: E402
 
 SIZE = QSize(1280, 800)
 TIMEOUT_MS = 30_000
@@ -76,25 +79,50 @@ def _save(window: MainWindow, page: QWidget, path: Path) -> None:
     print(path)
 
 
+def _size(text: str) -> QSize:
+    width, height = (int(n) for n in text.lower().split("x"))
+    return QSize(width, height)
+
+
+def _shoot(out: Path, size: QSize, theme: Theme) -> None:
+    """Both tabs of a fresh window at ``size`` in ``theme``."""
+    suffix = ("_dark" if theme is Theme.DARK else "") + (
+        "" if size == SIZE else f"_{size.width()}x{size.height()}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        fresh.setValue(SETTINGS_KEY, theme.value)
+        fresh.setValue(SEEN_KEY, True)
+        window = MainWindow(settings=fresh)
+        window.resize(size)
+        window.show()
+        _wait_for_first_graph(window)
+        _inspect_first_leaf(window)
+        _save(window, window.graph_tab, out / f"graph_tab{suffix}.png")
+        window.tabs.setCurrentWidget(window.training_tab)
+        _train_until_done(window)
+        _save(window, window.training_tab, out / f"training_tab{suffix}.png")
+        window.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "docs")
+    parser.add_argument(
+        "--sizes",
+        type=_size,
+        nargs="+",
+        default=[SIZE],
+        metavar="WxH",
+        help="window sizes to render (default 1280x800)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings=fresh)
-        window.resize(SIZE)
-        window.show()
-        _wait_for_first_graph(window)
-        _inspect_first_leaf(window)
-        _save(window, window.graph_tab, args.out / "graph_tab.png")
-        window.tabs.setCurrentWidget(window.training_tab)
-        _train_until_done(window)
-        _save(window, window.training_tab, args.out / "training_tab.png")
-        window.close()
+    for size in args.sizes:
+        for theme in (Theme.LIGHT, Theme.DARK):
+            _shoot(args.out, size, theme)
     app.processEvents()
     return 0
 
