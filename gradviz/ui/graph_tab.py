@@ -206,6 +206,9 @@ class GraphTab(QWidget):
         self.error_label.setStyleSheet(message_style(self._message_is_error))
         self.editor.apply_theme()
         self.graph_view.apply_theme()
+        selected = self.graph_view.selected_node()
+        if selected is not None:  # its text was coloured when it was shown
+            self._inspect(selected)
 
     def shutdown(self) -> None:
         """Stop the evaluation thread; the window calls this when it closes."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QSettings
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory
 
 from gradviz.ui import palette
 from gradviz.ui.highlighter import DARK as DARK_SYNTAX
@@ -65,6 +65,16 @@ def test_dark_theme_recolours_every_view_without_a_restart(main_window, qtbot):
     assert not palette.is_dark()
     assert window_colour(view) == light_view
     assert plot.backgroundBrush().color() == palette.LIGHT["PLOT_BACKGROUND"]
+
+
+def test_inspector_text_follows_the_theme(main_window):
+    tab = main_window.graph_tab
+    leaf = next(n for n, a in tab.graph_view.graph.nodes(data=True) if a["kind"] == "leaf")
+    tab.inspect_node(leaf)
+    theme_action(main_window, Theme.DARK).trigger()
+    html = "".join(label.text() for label in tab.inspector.findChildren(QLabel))
+    assert palette.DARK["TEXT_DIM"].name() in html
+    assert palette.LIGHT["TEXT_DIM"].name() not in html
 
 
 def test_theme_choice_is_remembered_and_checked_in_the_menu(qtbot, main_window, settings):
