@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory
 
@@ -97,6 +97,16 @@ def test_system_theme_hands_the_palette_back_to_the_platform(main_window):
     theme_action(main_window, Theme.SYSTEM).trigger()
     assert QApplication.palette().color(QPalette.ColorRole.Window) == platform
     assert palette.is_dark() == (platform.lightness() < 128)
+
+
+def test_system_theme_reapplies_when_the_desktop_switches_scheme(main_window, qtbot):
+    """The offscreen platform cannot switch schemes, so this sends the signal Qt would."""
+    controller = main_window.theme
+    with qtbot.waitSignal(controller.changed):
+        controller._on_scheme_changed(Qt.ColorScheme.Dark)  # noqa: SLF001
+    theme_action(main_window, Theme.LIGHT).trigger()
+    with qtbot.assertNotEmitted(controller.changed, wait=100):  # an override ignores it
+        controller._on_scheme_changed(Qt.ColorScheme.Dark)  # noqa: SLF001
 
 
 def test_a_corrupt_theme_setting_falls_back_to_system(qtbot, settings):
