@@ -13,7 +13,7 @@ from enum import Enum
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication
 
 from gradviz.ui import palette
 
@@ -76,6 +76,12 @@ def message_style(error: bool) -> str:
     return f"color: {fg.name()}; background: {bg.name()}; border-radius: 3px; padding: 4px;"
 
 
+def _set_style(app: QApplication, name: str) -> None:
+    """Only on a real change: a new style re-polishes every widget, which costs start-up time."""
+    if app.style().name().lower() != name.lower():
+        app.setStyle(name)
+
+
 class ThemeController(QObject):
     """Applies the chosen theme to the application and remembers it in ``settings``."""
 
@@ -107,13 +113,11 @@ class ThemeController(QObject):
         if _system_style is None:
             _system_style = app.style().name()
         if self._theme is Theme.SYSTEM:
-            app.setStyle(_system_style)
+            _set_style(app, _system_style)
             app.setPalette(QPalette())  # an empty palette hands control back to the platform
         else:
-            app.setStyle(FUSION)
-            fusion = QStyleFactory.create(FUSION)
-            light = fusion.standardPalette()
-            fusion.deleteLater()
+            _set_style(app, FUSION)
+            light = app.style().standardPalette()
             app.setPalette(dark_palette() if self._theme is Theme.DARK else light)
         palette.use_dark(is_dark_palette(app.palette()))
         self.changed.emit()
