@@ -42,7 +42,10 @@ from gradviz.ui.training_plots import DataPlot, LossCurvePlot
 from gradviz.ui.training_worker import RunConfig, RunSummary, TrainingWorker
 
 REDRAW_MS = 16  # ~60 Hz at most, however fast the worker runs
-GUI_SHARE = 0.05  # redraws may take at most this share of the GUI thread's time
+GUI_SHARE = 0.05  # at full speed, redraws may take at most this share of the GUI thread
+PACED_GUI_SHARE = 0.3
+"""A paced worker sleeps between epochs, so the animation may take more of the GUI thread and
+keep up with it even where painting is slow (software rendering, a remote display)."""
 _MODEL_SEED_SALT = 0x5EED  # the model's start must not be drawn from the data's stream
 STATUS_LINES = 3  # the status line's reserved height: the book's summary is three lines
 READY_TEXT = "Ready: Start trains, Step runs one epoch at a time."
@@ -361,6 +364,7 @@ class TrainingTab(QWidget):
     @Slot(int)
     def _on_paused(self, epoch: int) -> None:
         if self._from_current_worker() and self._state is _State.PAUSED:
+            self._redraw_all()  # a paused run must show the epoch it stopped at
             self._show_summary(
                 f"Paused after epoch {epoch:,}: Step runs one more, Resume goes on.\n"
                 "Settings stay locked until Stop or Reset."
@@ -421,7 +425,8 @@ class TrainingTab(QWidget):
             plot.widget.take_paint_seconds()
             for plot in (self.data_plot, self.loss_plot, self.landscape)
         )
-        interval = (redraw_seconds + painted) * (1 - GUI_SHARE) / GUI_SHARE
+        share = GUI_SHARE if self.controls.pace() is None else PACED_GUI_SHARE
+        interval = (redraw_seconds + painted) * (1 - share) / share
         self._redraw_timer.setInterval(max(REDRAW_MS, round(1000 * interval)))
 
     def _show_summary(self, text: str, error: bool = False) -> None:

@@ -150,6 +150,8 @@ def test_pause_step_resume_and_stop(qtbot, tab):
     qtbot.waitUntil(lambda: "Paused after epoch" in summary(tab), timeout=TIMEOUT)
     held = int(summary(tab).split("epoch ")[1].split(":")[0].replace(",", ""))
     assert tab._latest.epoch == held  # everything before the pause has arrived, no more
+    # ...and it is on screen at once, not at the next paced redraw.
+    assert child(tab, QProgressBar, "trainProgress").value() == held
 
     click(tab, "trainStepButton")
     qtbot.waitUntil(lambda: f"Paused after epoch {held + 1:,}" in summary(tab), timeout=TIMEOUT)
