@@ -614,8 +614,8 @@ def _arange_bounds(args: list, kwargs: dict) -> tuple[object, object, object]:
 
 def _class_index_target(args: list) -> list:
     """cross_entropy(logits, 2) or a float index tensor: make the target class indices."""
-    if len(args) < 2:
-        return args
+    if len(args) < 2 or not isinstance(args[0], torch.Tensor):
+        return args  # cross_entropy itself refuses non-tensor logits, with a message
     logits, target = args[0], args[1]
     if _is_number(target):
         target = torch.tensor([int(target)]) if logits.dim() == 2 else torch.tensor(int(target))

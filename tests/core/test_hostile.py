@@ -117,6 +117,7 @@ HOSTILE = [
     ("expand", "x = ones(2)\ny = x.expand(10**5, 10**5)"),
     ("repeat", "x = ones(2)\ny = x.repeat(10**4, 10**4)"),
     ("resize_", "x = ones(2)\nx.resize_(10**9)"),
+    ("cross_entropy-number-logits", "y = cross_entropy(3, 2)"),  # found by test_fuzz
     # -- keyword tricks -----------------------------------------------------------------
     ("out=", "x = ones(3)\ny = ones(3, out=x)"),
     ("device=", "y = ones(3, device='cuda')"),
