@@ -131,7 +131,8 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
     if result.output_name is None:
         names.append(("output", output))  # a name bound in the program wins
     try:
-        graph = trace(output, names=names, recording=recording)
+        with torch.enable_grad():  # a caller inside torch.no_grad() still gets its gradients
+            graph = trace(output, names=names, recording=recording)
     except MemoryError:
         raise ProgramError("out of memory while tracing the program") from None
     # A leaf's node carries the name it was first bound to, which is its key here.
