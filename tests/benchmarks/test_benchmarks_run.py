@@ -29,3 +29,9 @@ def test_graph_benchmark_quick_prints_a_table():
 def test_training_benchmark_small_run():
     out = _run("bench_training.py", "--epochs", "200", "--runs", "1")
     assert "epochs/s" in out
+
+
+def test_soak_small_run_prints_both_phases():
+    out = _run("soak.py", "--cycles", "60", "--warmup", "20", "--runs", "10")
+    assert "| evaluate→draw | 60 |" in out
+    assert "| training start/stop | 10 |" in out
