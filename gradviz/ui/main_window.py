@@ -29,6 +29,7 @@ from gradviz.ui.autosave import Autosave, announce_restore
 from gradviz.ui.graph_export import FORMATS, export_scene
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.language_reference import LanguageReferenceDialog
+from gradviz.ui.settings import remember
 from gradviz.ui.training_tab import TrainingTab
 
 DEFAULT_SIZE = QSize(1280, 800)
@@ -55,7 +56,7 @@ SHORTCUTS = [
 
 
 class MainWindow(QMainWindow):
-    """Composes the graph and training tabs; remembers its geometry between runs."""
+    """Composes the graph and training tabs; remembers its geometry and settings between runs."""
 
     def __init__(
         self,
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self.statusBar().clearMessage)  # messages are per tab
         self.training_tab.graph_requested.connect(self._show_training_graph)
 
+        self._remember_settings()
         self.resize(_default_size(self.screen().availableGeometry().size()))
         geometry = self._settings.value("window/geometry")
         if isinstance(geometry, (QByteArray, bytes)):
@@ -290,6 +292,19 @@ class MainWindow(QMainWindow):
         title = html.escape(graph.graph.get("title", "the current training step"))
         self.graph_tab.show_graph(graph, f"<b>From the training tab:</b> {title}")
         self.tabs.setCurrentWidget(self.graph_tab)
+
+    def _remember_settings(self) -> None:
+        """Toggles and training parameters come back as the user left them (issue 7)."""
+        graph, training = self.graph_tab, self.training_tab.controls
+        remember(self._settings, "graph", {
+            "auto_evaluate": graph.auto_evaluate, "color_by_grad": graph.color_by_grad,
+        })
+        remember(self._settings, "training", {
+            "samples": training.samples, "noise": training.noise, "coef": training.coef,
+            "bias": training.bias, "seed": training.seed,
+            "learning_rate": training.learning_rate, "epochs": training.epochs,
+            "batch_size": training.batch_size, "speed": training.speed,
+        })
 
     def _last_dir(self) -> str:
         return str(self._settings.value("files/last_dir", str(Path.home())))
