@@ -12,7 +12,7 @@ import torch
 
 from gradviz.core.gradcheck import GradCheck, compare, numeric_gradients
 from gradviz.core.interpreter import Interpreter
-from gradviz.core.limits import Limits
+from gradviz.core.limits import OUT_OF_MEMORY, Limits, is_out_of_memory
 from gradviz.core.program import ProgramError, parse
 from gradviz.core.recording import Recording
 from gradviz.core.trace import gc_paused, trace
@@ -119,7 +119,7 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
     except RecursionError:
         raise ProgramError("the program is nested too deeply") from None
     except MemoryError:
-        raise ProgramError("out of memory while running the program") from None
+        raise ProgramError(OUT_OF_MEMORY) from None
 
     output = _output_tensor(program, result)
     bindings = [(b.label, b.value) for b in result.bindings if isinstance(b.value, torch.Tensor)]
@@ -131,9 +131,12 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
     if result.output_name is None:
         names.append(("output", output))  # a name bound in the program wins
     try:
-        graph = trace(output, names=names, recording=recording)
-    except MemoryError:
-        raise ProgramError("out of memory while tracing the program") from None
+        with torch.enable_grad():  # a caller inside torch.no_grad() still gets its gradients
+            graph = trace(output, names=names, recording=recording)
+    except Exception as exc:  # MemoryError too: the allocator can fail inside the tracer
+        if is_out_of_memory(exc):
+            raise ProgramError(f"{OUT_OF_MEMORY} (while tracing its graph)") from None
+        raise
     # A leaf's node carries the name it was first bound to, which is its key here.
     leaf_nodes = {
         attrs["name"]: node for node, attrs in graph.nodes(data=True) if attrs["kind"] == "leaf"

@@ -24,7 +24,13 @@ from gradviz.core.functions import (
     PROPERTIES,
     FunctionSpec,
 )
-from gradviz.core.limits import Budget, Limits, guarded_number_op
+from gradviz.core.limits import (
+    OUT_OF_MEMORY,
+    Budget,
+    Limits,
+    guarded_number_op,
+    is_out_of_memory,
+)
 from gradviz.core.program import Program, ProgramError
 from gradviz.core.recording import Recording
 
@@ -449,10 +455,9 @@ class Interpreter:
                     self.budget.spend(item.numel())
         except ProgramError as exc:
             raise self._error(node, exc.message) from None
-        except MemoryError:
-            raise self._error(node, "out of memory") from None
-        except Exception as exc:  # torch reports shape/dtype problems many ways
-            raise self._error(node, _first_line(exc)) from None
+        except Exception as exc:  # torch reports shape/dtype problems many ways; MemoryError too
+            message = OUT_OF_MEMORY if is_out_of_memory(exc) else _first_line(exc)
+            raise self._error(node, message) from None
         self.recording.add(out)
         # Built from a requires_grad=False constant: a constant too, not a new leaf.
         derived = self.constants and isinstance(out, torch.Tensor) and out.grad_fn is None
@@ -614,8 +619,8 @@ def _arange_bounds(args: list, kwargs: dict) -> tuple[object, object, object]:
 
 def _class_index_target(args: list) -> list:
     """cross_entropy(logits, 2) or a float index tensor: make the target class indices."""
-    if len(args) < 2:
-        return args
+    if len(args) < 2 or not isinstance(args[0], torch.Tensor):
+        return args  # cross_entropy itself refuses non-tensor logits, with a message
     logits, target = args[0], args[1]
     if _is_number(target):
         target = torch.tensor([int(target)]) if logits.dim() == 2 else torch.tensor(int(target))

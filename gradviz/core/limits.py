@@ -31,6 +31,17 @@ class Limits:
 
 
 INT_BITS = 63
+OUT_OF_MEMORY = "out of memory: the program needs more memory than this computer has free"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """MemoryError, or torch's allocator failing ("can't allocate memory", "out of memory")."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
 
 
 class Budget:

@@ -32,6 +32,7 @@ from gradviz.ui.first_run import FirstRunBanner
 from gradviz.ui.graph_export import FORMATS, export_scene
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.language_reference import LanguageReferenceDialog
+from gradviz.ui.settings import remember
 from gradviz.ui.theme import Theme, ThemeController
 from gradviz.ui.training_tab import TrainingTab
 
@@ -55,7 +56,7 @@ OTHER_KEYS = [
 
 
 class MainWindow(QMainWindow):
-    """Composes the graph and training tabs; remembers its geometry between runs."""
+    """Composes the graph and training tabs; remembers its geometry and settings between runs."""
 
     def __init__(
         self,
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._focus_current_tab)
         self.training_tab.graph_requested.connect(self._show_training_graph)
 
+        self._remember_settings()
         self.resize(_default_size(self.screen().availableGeometry().size()))
         geometry = self._settings.value("window/geometry")
         if isinstance(geometry, (QByteArray, bytes)):
@@ -377,6 +379,19 @@ class MainWindow(QMainWindow):
             state = self._settings.value(f"splitters/{splitter.objectName()}")
             if isinstance(state, (QByteArray, bytes)):
                 splitter.restoreState(state)
+
+    def _remember_settings(self) -> None:
+        """Toggles and training parameters come back as the user left them (issue 7)."""
+        graph, training = self.graph_tab, self.training_tab.controls
+        remember(self._settings, "graph", {
+            "auto_evaluate": graph.auto_evaluate, "color_by_grad": graph.color_by_grad,
+        })
+        remember(self._settings, "training", {
+            "samples": training.samples, "noise": training.noise, "coef": training.coef,
+            "bias": training.bias, "seed": training.seed,
+            "learning_rate": training.learning_rate, "epochs": training.epochs,
+            "batch_size": training.batch_size, "speed": training.speed,
+        })
 
     def _last_dir(self) -> str:
         return str(self._settings.value("files/last_dir", str(Path.home())))

@@ -34,3 +34,8 @@ def test_training_benchmark_small_run():
 def test_theme_benchmark_small_run():
     out = _run("bench_theme.py", "--depth", "5", "--repeat", "1")
     assert "| graph nodes |" in out
+
+def test_soak_small_run_prints_both_phases():
+    out = _run("soak.py", "--cycles", "60", "--warmup", "20", "--runs", "10")
+    assert "| evaluate→draw | 60 |" in out
+    assert "| training start/stop | 10 |" in out

@@ -2,28 +2,32 @@
 
 Every program runs in a fresh temporary working directory holding a sentinel
 file; afterwards the directory must hold exactly what it held before, and the
-global torch state must be untouched. A watchdog (SIGALRM) stops a program
+global torch state must be untouched, with no TorchFunctionMode left active
+(see sandbox_checks.py, shared with the fuzz tests). A watchdog (SIGALRM) stops a program
 that overruns, so a regression fails fast instead of hanging the suite.
 """
 
 from __future__ import annotations
 
-import gc
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import torch
+from sandbox_checks import (
+    SENTINEL,
+    Overrun,
+    assert_torch_state_unchanged,
+    listing,
+    plant_sentinel,
+    torch_state,
+    watchdog,
+)
 
 import gradviz
 
 TIME_LIMIT = 1.0  # seconds, from the issue's acceptance criteria
 WATCHDOG = 1.5  # seconds before an overrunning program is interrupted
 ATTEMPTS = 3  # runs allowed to come in under TIME_LIMIT
-SENTINEL = b"gradviz sentinel \x00\xff do not touch\n"
 
 
 DEEP_PARENS = "y = " + "(" * 1000 + "1" + ")" * 1000
@@ -51,6 +55,8 @@ HOSTILE = [
     ("dunder-builtins-name", "y = __builtins__"),
     ("dunder-T-class", "x = ones(2, 2)\ny = x.T.__class__"),
     ("private-attr", "x = ones(2)\ny = x._version"),
+    ("fullwidth-dunder", "x = ones(2)\ny = x.\uff3f\uff3fclass\uff3f\uff3f"),  # NFKC: __class__
+    ("fullwidth-eval", "y = \uff45\uff56\uff41\uff4c('1')"),  # NFKC-normalised to eval
     # -- builtins ----------------------------------------------------------------------
     ("getattr", "getattr(ones(2), 'grad')"),
     ("getattr-no-strings", "x = ones(2)\ny = getattr(x, x)"),
@@ -86,10 +92,21 @@ HOSTILE = [
     ("torch.set_num_threads", "torch.set_num_threads(1)"),
     ("torch.autograd.grad", "x = ones(2)\ny = torch.autograd.grad(x, x)"),
     ("F.torch", "y = F.torch.load"),
+    ("torch.hub", "y = torch.hub"),
+    ("torch.ops.aten.add", "x = ones(2)\ny = torch.ops.aten.add(x, x)"),
+    ("torch.classes.load_library", "torch.classes.load_library('sentinel.txt')"),
+    ("torch.jit.load", "torch.jit.load('sentinel.txt')"),
+    ("torch.Tensor.storage", "y = torch.Tensor.storage"),
+    ("torch.set_default_dtype", "torch.set_default_dtype(torch.float64)"),
+    ("torch.overrides", "y = torch.overrides"),
+    ("torch.storage", "y = torch.storage.UntypedStorage.from_file('sentinel.txt')"),
     # -- tensor methods ---------------------------------------------------------------
     ("storage", "x = ones(2)\ny = x.storage()"),
     ("numpy", "x = ones(2)\ny = x.numpy()"),
     ("data_ptr", "x = ones(2)\ny = x.data_ptr()"),
+    ("untyped_storage", "x = ones(2)\ny = x.untyped_storage()"),
+    ("grad-attr", "x = ones(2)\ny = x.grad"),
+    ("requires_grad_", "x = ones(2)\nx.requires_grad_(False)"),
     ("tolist", "x = ones(2)\ny = x.tolist()"),
     ("backward", "x = ones(2)\ny = x.sum()\ny.backward()"),
     ("register_hook", "x = ones(2)\nh = x.register_hook(sin)"),
@@ -100,6 +117,7 @@ HOSTILE = [
     ("expand", "x = ones(2)\ny = x.expand(10**5, 10**5)"),
     ("repeat", "x = ones(2)\ny = x.repeat(10**4, 10**4)"),
     ("resize_", "x = ones(2)\nx.resize_(10**9)"),
+    ("cross_entropy-number-logits", "y = cross_entropy(3, 2)"),  # found by test_fuzz
     # -- keyword tricks -----------------------------------------------------------------
     ("out=", "x = ones(3)\ny = ones(3, out=x)"),
     ("device=", "y = ones(3, device='cuda')"),
@@ -113,6 +131,15 @@ HOSTILE = [
     ("f-string", "x = ones(2)\ny = f'{x}'"),
     ("percent-format", "x = ones(2)\ny = '%s' % x"),
     ("bytes", "y = b'bytes'"),
+    ("str-format", "x = ones(2)\ny = '{0.__class__}'.format(x)"),
+    ("str-format-no-dunder", "x = ones(2)\ny = '{}'.format(x)"),
+    ("format-builtin", "x = ones(2)\ny = format(x, '')"),
+    ("string-concat", "y = 'ev' + 'al'"),
+    ("string-join", "y = ''.join(['o', 's'])"),
+    ("string-keyword-arith", "x = ones(3)\ny = mse_loss(x, x, reduction='s' * 10**9)"),
+    ("bytes-percent", "y = b'%s' % b'x'"),
+    ("format-spec-width", "y = f'{1:{10**9}}'"),
+    ("complex-literal", "y = 1j"),
     ("ellipsis", "x = ones(2)\ny = x[...]"),
     # -- other syntax -------------------------------------------------------------------
     ("decorator-def", "@torch.no_grad\ndef f():\n    pass"),
@@ -122,6 +149,17 @@ HOSTILE = [
     ("async-def", "async def f():\n    await g()"),
     ("await", "y = await ones(2)"),
     ("async-with", "async with a:\n    y = 1"),
+    ("async-for", "async for i in range(3):\n    y = 1"),
+    ("async-comprehension", "x = ones(2)\ny = [i async for i in x]"),
+    ("lambda-default", "f = lambda x=open('sentinel.txt', 'w'): x"),
+    ("walrus-in-call", "y = sin((x := ones(2)))"),
+    ("match-class-pattern", "x = ones(2)\nmatch x:\n    case torch.Tensor():\n        y = 1"),
+    ("conditional-import", "y = 1 if __import__('os') else 2"),
+    ("try-star", "try:\n    y = 1\nexcept* Exception:\n    y = 2"),
+    ("global", "global x\nx = 1"),
+    ("with-open", "with open('sentinel.txt', 'w') as f:\n    f.write('x')"),
+    ("class-metaclass", "class C(metaclass=type):\n    pass"),
+    ("starred-list", "x = ones(2)\ny = [*x]"),
     ("starred-call", "x = ones(2)\ny = sin(*x)"),
     ("starred-target", "x = [1., 2.]\nv, *rest = x"),
     ("del", "x = 1\ndel x"),
@@ -142,6 +180,9 @@ HOSTILE = [
     ("rand-size-kw", "rand(size=(10**5, 10**5))"),
     ("ones-2**124", "ones(2**62, 2**62)"),
     ("ones-negative", "ones(-1)"),
+    ("reshape-huge", "x = ones(3)\ny = x.reshape(10**9, 10**9)"),
+    ("view-2**62", "x = ones(4)\ny = x.view(2**62, 2**62)"),
+    ("arange-tiny-step", "y = arange(0, 1, 1e-12)"),
     ("broadcast-add", "randn(5000, 1) + randn(1, 5000)"),
     ("broadcast-method", "x = randn(5000, 1)\ny = x.pow(randn(1, 5000))"),
     ("broadcast-loss", "x = randn(5000, 1)\ny = mse_loss(x, randn(1, 5000))"),
@@ -155,6 +196,10 @@ HOSTILE = [
     # -- runaway loops ------------------------------------------------------------------
     ("nested-range-10000", "for i in range(10000):\n    for j in range(10000):\n        y = 1"),
     ("range-1e12", "for i in range(10**12):\n    y = 1"),
+    ("range-tensor-bound", "n = 10**12\nfor i in range(n):\n    y = 1"),
+    ("range-step-1e18", "for i in range(0, 10**18, 1):\n    y = 1"),
+    ("nested-for-25", "".join("    " * d + f"for i{d} in range(2):\n" for d in range(25))
+     + "    " * 25 + "y = 1"),
     ("triple-loop", "for i in range(100):\n    for j in range(100):\n        for k in range(100):"
                     "\n            y = 1"),
     pytest.param("op-count-loop", "y = 0\nfor i in range(1000):\n    for j in range(100):\n"
@@ -166,6 +211,8 @@ HOSTILE = [
     ("power-tower-2", "y = 2 ** 2 ** 2 ** 2 ** 2 ** 2"),
     ("power-times-tensor", "x = ones(2)\ny = x * 7 ** 10**18"),
     ("float-power", "y = 10.0 ** 400"),
+    ("negative-root", "y = (-8) ** 0.5"),
+    ("shift-bomb", "y = 1 << 10**9"),
     ("huge-literal", "y = 1" + "0" * 5000),
     ("division-by-zero", "y = 1 / 0"),
     # -- deep nesting and size ----------------------------------------------------------
@@ -211,42 +258,6 @@ def _params():
         yield pytest.param(text, id=ident, marks=marks)
 
 
-class _Overrun(BaseException):
-    """Raised by the watchdog; a BaseException so the evaluator cannot swallow it."""
-
-
-@contextmanager
-def watchdog(seconds: float) -> Iterator[None]:
-    def on_alarm(signum, frame):
-        raise _Overrun
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def torch_state() -> dict[str, object]:
-    return {
-        "rng": torch.get_rng_state(),
-        "grad_enabled": torch.is_grad_enabled(),
-        "default_dtype": torch.get_default_dtype(),
-        "threads": torch.get_num_threads(),
-        "deterministic": torch.are_deterministic_algorithms_enabled(),
-        "gc": gc.isenabled(),
-    }
-
-
-def listing(root: Path) -> dict[str, bytes | None]:
-    return {
-        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
-    }
-
-
 @pytest.fixture(scope="module", autouse=True)
 def warm_up() -> None:
     """Pay torch's one-off start-up costs before anything is timed."""
@@ -268,7 +279,7 @@ def refuse_timed(text: str) -> tuple[gradviz.ProgramError, float]:
             gradviz.evaluate(text)
     except gradviz.ProgramError as exc:
         return exc, time.perf_counter() - start
-    except _Overrun:
+    except Overrun:
         pytest.fail(f"still running after {WATCHDOG} s")
     except BaseException as exc:  # noqa: BLE001 - anything but ProgramError is a failure
         pytest.fail(f"raised {type(exc).__name__} instead of ProgramError: {exc!r}")
@@ -277,10 +288,8 @@ def refuse_timed(text: str) -> tuple[gradviz.ProgramError, float]:
 
 @pytest.mark.parametrize("text", list(_params()))
 def test_hostile_program_is_refused_quickly_without_side_effects(text, tmp_path, monkeypatch):
-    (tmp_path / "sentinel.txt").write_bytes(SENTINEL)
-    (tmp_path / "sub").mkdir()
+    files_before = plant_sentinel(tmp_path)
     monkeypatch.chdir(tmp_path)
-    files_before = listing(tmp_path)
     state_before = torch_state()
 
     # The best of a few runs: a loaded machine can stall one run, but a program
@@ -294,9 +303,7 @@ def test_hostile_program_is_refused_quickly_without_side_effects(text, tmp_path,
         assert Path.cwd() == tmp_path
         assert listing(tmp_path) == files_before
         assert (tmp_path / "sentinel.txt").read_bytes() == SENTINEL
-        after = torch_state()
-        assert torch.equal(after.pop("rng"), state_before["rng"])
-        assert after == {k: v for k, v in state_before.items() if k != "rng"}
+        assert_torch_state_unchanged(state_before)
         if elapsed < TIME_LIMIT:
             break
     assert min(timings) < TIME_LIMIT, f"took {', '.join(f'{t:.2f}' for t in timings)} s"
@@ -311,7 +318,7 @@ def test_non_text_is_refused(value):
 def test_watchdog_interrupts_a_runaway_python_loop():
     """The guard this suite relies on really stops a loop (so overruns fail fast)."""
     start = time.perf_counter()
-    with pytest.raises(_Overrun), watchdog(0.2):
+    with pytest.raises(Overrun), watchdog(0.2):
         while True:
             pass
     assert time.perf_counter() - start < 1.0
