@@ -453,7 +453,7 @@ class Interpreter:
             raise self._error(node, "out of memory") from None
         except Exception as exc:  # torch reports shape/dtype problems many ways
             raise self._error(node, _first_line(exc)) from None
-        self.recording.add(out)
+        self.recording.add(out, args, kwargs, fn)
         # Built from a requires_grad=False constant: a constant too, not a new leaf.
         derived = self.constants and isinstance(out, torch.Tensor) and out.grad_fn is None
         if derived and any(id(t) in self.constants for t in inputs):
