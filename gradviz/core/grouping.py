@@ -18,7 +18,8 @@ GROUP_PREFIX = "group:"
 
 @dataclass(frozen=True)
 class Group:
-    """Nodes to show as one box; ``key`` names it (``"0"``), ``title`` labels it."""
+    """Nodes to show as one box; ``key`` names it (``"0"``), ``title`` labels it
+    (``"0 (Linear)"``; the box also counts its ``ops``)."""
 
     key: str
     title: str
@@ -120,7 +121,7 @@ def _group_attrs(graph: nx.DiGraph, group: Group, members: list[str], rep: dict)
     shown = graph.nodes[exits[0]] if len(exits) == 1 else {}
     ops = sum(1 for m in members if graph.nodes[m].get("kind") == "op")
     return dict(
-        kind="group", op=None, label=f"{group.title} · {ops} op{'' if ops == 1 else 's'}",
+        kind="group", op=None, label=group.title, ops=ops,
         name=None, shape=shown.get("shape"), dtype=shown.get("dtype"),
         value=shown.get("value"), grad=shown.get("grad"), saved={}, order=None, note=None,
         module=group.key, count=len(members), members=members,
