@@ -10,6 +10,7 @@ from gradviz.ui.graph_filters import (
     GraphFilters,
     has_constants,
     has_modules,
+    node_of_module,
     shown_graph,
     toggle_module,
 )
@@ -24,6 +25,7 @@ class GraphFilterBar(QWidget):
         super().__init__(parent)
         self.filters = GraphFilters()
         self._shown: nx.DiGraph | None = None
+        self._focus: str | None = None  # the module a double-click just opened or closed
         self.constants = QCheckBox("Constants")
         self.constants.setObjectName("showConstants")
         self.constants.setChecked(True)
@@ -65,8 +67,19 @@ class GraphFilterBar(QWidget):
             return
         filters = toggle_module(self._shown, node_id, self.filters)
         if filters is not None:
+            opened = filters.expanded - self.filters.expanded
+            closed = self.filters.expanded - filters.expanded
+            self._focus = min(opened or closed, key=len)
             self.filters = filters
             self.changed.emit()
+
+    def take_focus(self) -> str | None:
+        """After a double-click redraw: the card that stands for the module it opened or
+        closed, so the owner can keep it in view. Asked once; later redraws get None."""
+        path, self._focus = self._focus, None
+        if path is None or self._shown is None:
+            return None
+        return node_of_module(self._shown, path)
 
     @Slot()
     def _on_toggled(self) -> None:

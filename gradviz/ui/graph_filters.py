@@ -60,5 +60,15 @@ def toggle_module(shown: nx.DiGraph, node_id: str, filters: GraphFilters) -> Gra
     return replace(filters, expanded=frozenset(kept))
 
 
+def node_of_module(shown: nx.DiGraph, path: str) -> str | None:
+    """The card to show after opening or closing module ``path``: its box if it is closed,
+    else the first card made inside it."""
+    if GROUP_PREFIX + path in shown:
+        return GROUP_PREFIX + path
+    nodes = shown.nodes(data="module")
+    inside = (n for n, module in nodes if module and _contains(path, module))
+    return next(inside, None)
+
+
 def _contains(outer: str, inner: str) -> bool:
     return inner == outer or inner.startswith(outer + ".")

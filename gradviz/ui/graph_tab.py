@@ -217,6 +217,9 @@ class GraphTab(QWidget):
     def _show_filtered(self) -> None:
         self.inspector.clear()
         self.graph_view.set_graph(self.filter_bar.shown(self._graph))  # focus stays put
+        opened = self.filter_bar.take_focus()  # a double-clicked box: keep it in view
+        if opened is not None:
+            self.inspect_node(opened)
 
     @Slot()
     def _schedule_auto_evaluate(self) -> None:

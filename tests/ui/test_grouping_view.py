@@ -65,11 +65,14 @@ def test_a_model_opens_as_one_box_per_block_and_double_clicks_open_and_close(qtb
     double_click(qtbot, graph_tab, "group:1")
     assert {"group:1.0", "group:1.1"} <= shown_ids(graph_tab)
     assert "group:1" not in shown_ids(graph_tab)
+    opened = graph_tab.graph_view.selected_node()  # what was opened stays in view
+    assert opened in {"group:1.0", "group:1.1"} and graph_tab.inspector.node_id == opened
     double_click(qtbot, graph_tab, "group:1.0")
     weight = next(n for n, d in G.nodes(data=True) if d["name"] == "1.0.weight")
     assert weight in shown_ids(graph_tab)
     double_click(qtbot, graph_tab, weight)  # a card inside closes the innermost open box
     assert "group:1.0" in shown_ids(graph_tab) and weight not in shown_ids(graph_tab)
+    assert graph_tab.graph_view.selected_node() == "group:1.0"
 
     bar.group.setChecked(False)
     assert shown_ids(graph_tab) == set(G.nodes)
