@@ -45,9 +45,9 @@ MAX_WIDTH = 300.0
 RADIUS = 5.0
 KEY_GAP = 6.0
 TEXT_SLACK = 2.0
+"""Measured text must not be elided when drawn: allow for rounding at other zooms."""
 STACK_OFFSET = 4.0
 """A group card (a collapsed module) has a second outline behind it, like a stack of cards."""
-"""Measured text must not be elided when drawn: allow for rounding at other zooms."""
 
 TEXT_MIN_SCALE = 0.45
 """Below this zoom the text is a few pixels tall: draw the card without it."""
