@@ -71,8 +71,11 @@ class ModuleTracker:
             path = self.current or ""
         self._stack.append((module, path))
         self.classes.setdefault(path, type(module).__name__)
-        for tensor in (*module.parameters(recurse=False), *module.buffers(recurse=False)):
-            self.tensor_paths.setdefault(id(tensor), (tensor, path))
+        # The dicts behind parameters(recurse=False): a third of the hook's time otherwise.
+        for owned in (module._parameters, module._buffers):
+            for tensor in owned.values():
+                if tensor is not None:
+                    self.tensor_paths.setdefault(id(tensor), (tensor, path))
 
     def _leave(self, module: nn.Module, _args: object, _output: object) -> None:
         # Pop down to this module's own entry: a submodule that raised never left.

@@ -29,3 +29,8 @@ def test_graph_benchmark_quick_prints_a_table():
 def test_training_benchmark_small_run():
     out = _run("bench_training.py", "--epochs", "200", "--runs", "1")
     assert "epochs/s" in out
+
+
+def test_grouping_benchmark_quick_prints_both_tables():
+    out = _run("bench_grouping.py", "--quick")
+    assert "| MLP, 20 blocks |" in out and "| 20 blocks |" in out
