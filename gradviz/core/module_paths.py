@@ -7,6 +7,7 @@ root's own ``forward`` get ``""``; nodes made outside any module call get None.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -34,6 +35,8 @@ class ModuleTracker:
         self._stack: list[tuple[nn.Module, str]] = []
         self._roots: dict[int, dict[int, str]] = {}  # id(root) -> {id(module): path}
         self._names: dict[int, str] = {}  # the running root's
+        # Module hooks are global; the recording mode, like this stack, is per thread.
+        self._thread = threading.get_ident()
 
     @property
     def current(self) -> str | None:
@@ -57,6 +60,8 @@ class ModuleTracker:
             pending.extend(next_fn for next_fn, _ in fn.next_functions)
 
     def _enter(self, module: nn.Module, _args: object) -> None:
+        if threading.get_ident() != self._thread:
+            return
         if not self._stack:
             names = self._roots.get(id(module))
             if names is None:
@@ -78,6 +83,8 @@ class ModuleTracker:
                     self.tensor_paths.setdefault(id(tensor), (tensor, path))
 
     def _leave(self, module: nn.Module, _args: object, _output: object) -> None:
+        if threading.get_ident() != self._thread:
+            return
         # Pop down to this module's own entry: a submodule that raised never left.
         while self._stack:
             if self._stack.pop()[0] is module:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import torch
 from torch import nn
@@ -75,6 +77,33 @@ def test_a_second_model_in_the_same_block_gets_its_own_names():
         y = second(first(torch.randn(1, 2))).sum()
     modules = {d["module"] for d in gradviz.trace(y).nodes.values()} - {None}
     assert modules == {"", "Sequential[1].0"}
+
+
+def test_module_calls_on_other_threads_do_not_disturb_the_recording():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    other = nn.Sequential(nn.Linear(2, 2))
+    inside_other = threading.Event()
+    leave_other = threading.Event()
+
+    def pause_inside(*_):
+        inside_other.set()
+        leave_other.wait(5)
+
+    def run_other():
+        other[0].register_forward_pre_hook(pause_inside)
+        other(torch.randn(1, 2))
+
+    with gradviz.record():
+        worker = threading.Thread(target=run_other)
+        worker.start()
+        assert inside_other.wait(5)  # the other thread is inside other[0] right now
+        y = model(torch.randn(1, 2)).sum()
+        leave_other.set()
+        worker.join(5)
+    G = gradviz.trace(y)
+    assert {d["label"]: d["module"] for d in G.nodes.values() if d["kind"] == "op"} == {
+        "t": "0", "addmm": "0", "tanh": "1", "sum": None,
+    }
 
 
 def test_hooks_are_removed_when_the_block_ends_also_on_error():
