@@ -41,27 +41,35 @@ def add_constants(
     if recording is None or not recording.constants:
         return
     tensor_nodes: dict[int, str] = {}
+    numbers: dict[tuple[type, object], dict] = {}  # a loop writes the same number many times
     ids = count()
     tracker = recording.modules
+    nodes, edges = [], []
     for fn in ops:
         inputs = recording.constants.get(fn)
         if not inputs:
             continue
         consumer = node_of[id(fn)]
         for item, version in inputs:
-            if isinstance(item, torch.Tensor) and id(item) in tensor_nodes:
-                node = tensor_nodes[id(item)]
-            else:
+            node = tensor_nodes.get(id(item)) if isinstance(item, torch.Tensor) else None
+            if node is None:
                 node = f"c{next(ids)}"
                 while node in graph:  # never clash with a node of the walk
                     node = f"c{next(ids)}"
-                graph.add_node(node, **_constant_attrs(item, version, names))
-                if tracker is not None:
-                    graph.nodes[node]["module"] = _module_of(item, consumer, graph, tracker)
                 if isinstance(item, torch.Tensor):
                     tensor_nodes[id(item)] = node
-            if not graph.has_edge(node, consumer):
-                graph.add_edge(node, consumer, output_nr=0, uses=[], grad=None, contributions=[])
+                    attrs = _tensor_attrs(item, version, names)
+                else:
+                    key = (type(item), item)
+                    attrs = dict(numbers.get(key) or numbers.setdefault(key, _number_attrs(item)))
+                if tracker is not None:
+                    attrs["module"] = _module_of(item, consumer, graph, tracker)
+                nodes.append((node, attrs))
+            edges.append((node, consumer))
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(
+        (u, v, dict(output_nr=0, uses=[], grad=None, contributions=[])) for u, v in edges
+    )
 
 
 def _module_of(item: object, consumer: str, graph: nx.DiGraph, tracker: ModuleTracker):
@@ -73,20 +81,25 @@ def _module_of(item: object, consumer: str, graph: nx.DiGraph, tracker: ModuleTr
     return graph.nodes[consumer].get("module")
 
 
-def _constant_attrs(item: object, version: int, names: Mapping[int, str]) -> dict:
+def _tensor_attrs(item: torch.Tensor, version: int, names: Mapping[int, str]) -> dict:
+    name = names.get(id(item))
+    value: torch.Tensor | None = item.detach()
     note = None
-    if isinstance(item, torch.Tensor):
-        name = names.get(id(item))
-        value: torch.Tensor | None = item.detach()
-        if item._version != version:
-            value, note = None, "modified in place after it was used"
-    else:
-        name, value = None, torch.tensor(item)
-    shape = tuple(item.shape) if isinstance(item, torch.Tensor) else ()
-    dtype = item.dtype if isinstance(item, torch.Tensor) else value.dtype
+    if item._version != version:
+        value, note = None, "modified in place after it was used"
+    return _attrs(name or _value_label(value), name, tuple(item.shape), item.dtype, value, note)
+
+
+def _number_attrs(item: int | float) -> dict:
+    value = torch.tensor(item)
+    return _attrs(_value_label(value), None, (), value.dtype, value, None)
+
+
+def _attrs(label: str, name: str | None, shape: tuple, dtype: torch.dtype,
+           value: torch.Tensor | None, note: str | None) -> dict:
     return dict(
-        kind="constant", op=None, label=name or _value_label(value), name=name,
-        shape=shape, dtype=str(dtype), value=value, grad=None, saved={}, order=None, note=note,
+        kind="constant", op=None, label=label, name=name, shape=shape, dtype=str(dtype),
+        value=value, grad=None, saved={}, order=None, note=note,
     )
 
 
