@@ -458,7 +458,7 @@ class Interpreter:
         except Exception as exc:  # torch reports shape/dtype problems many ways; MemoryError too
             message = OUT_OF_MEMORY if is_out_of_memory(exc) else _first_line(exc)
             raise self._error(node, message) from None
-        self.recording.add(out)
+        self.recording.add(out, args, kwargs, fn)
         # Built from a requires_grad=False constant: a constant too, not a new leaf.
         derived = self.constants and isinstance(out, torch.Tensor) and out.grad_fn is None
         if derived and any(id(t) in self.constants for t in inputs):

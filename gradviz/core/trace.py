@@ -18,7 +18,9 @@ from itertools import count
 import networkx as nx
 import torch
 
+from gradviz.core.constants import add_constants
 from gradviz.core.deep_stack import ensure_deep_stack
+from gradviz.core.module_paths import add_module_paths
 from gradviz.core.recording import Recording, last_recording
 
 ensure_deep_stack()
@@ -62,6 +64,9 @@ def trace(
         builder.walk()
         builder.add_nodes()
         builder.backward(seeds)
+        add_module_paths(builder.graph, builder.node_id, builder.recording)
+        add_constants(builder.graph, builder.fns, builder.node_id, builder.recording,
+                      builder.leaf_names)
     return builder.graph
 
 

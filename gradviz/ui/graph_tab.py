@@ -26,6 +26,7 @@ from gradviz import Evaluation, ProgramError
 from gradviz.core.formatting import format_tensor
 from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.editor import ProgramEditor
+from gradviz.ui.graph_filter_bar import GraphFilterBar
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
 from gradviz.ui.theme import message_style
@@ -68,6 +69,7 @@ class GraphTab(QWidget):
         self.setObjectName("graphTab")
         self._evaluated_text: str | None = None
         self._message_is_error = False
+        self._graph: nx.DiGraph | None = None  # as traced; the view may show it filtered
 
         self.editor = ProgramEditor()
         self.evaluate_button = QPushButton("Evaluate")
@@ -97,6 +99,7 @@ class GraphTab(QWidget):
         self.color_by_grad = QCheckBox("Colour by |grad|")
         self.color_by_grad.setObjectName("colorByGrad")
         self.color_by_grad.setToolTip("Colour nodes by gradient magnitude (log scale)")
+        self.filter_bar = GraphFilterBar()
         self.fit_button = QPushButton("Fit")
         self.fit_button.setObjectName("fitButton")
         self.fit_button.setToolTip("Fit the whole graph in view (F)")
@@ -124,6 +127,7 @@ class GraphTab(QWidget):
         graph_bar = QHBoxLayout()
         graph_bar.addWidget(self.title_label, stretch=1)
         graph_bar.addWidget(self.busy_bar)
+        graph_bar.addWidget(self.filter_bar)
         graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
         graph_pane = _pane(graph_bar, self.graph_view, (6, 6, 6, 6))
@@ -158,6 +162,8 @@ class GraphTab(QWidget):
         self.graph_view.node_selected.connect(self._inspect)
         self.color_by_grad.toggled.connect(self.graph_view.set_color_by_grad)
         self.fit_button.clicked.connect(self.graph_view.fit)
+        self.filter_bar.changed.connect(self._show_filtered)
+        self.graph_view.node_activated.connect(self.filter_bar.activate)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -191,8 +197,9 @@ class GraphTab(QWidget):
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
         """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
         self._evaluator.cancel()  # whatever is shown last wins over an older request
-        self.inspector.clear()
-        self.graph_view.set_graph(graph)  # focus stays put: the user may still be typing
+        self._graph = graph
+        self.filter_bar.set_source(graph)
+        self._show_filtered()
         self.title_label.setText(title)
         self.graph_shown.emit(graph)
 
@@ -216,6 +223,14 @@ class GraphTab(QWidget):
         self._evaluator.shutdown()
 
     # -- slots ----------------------------------------------------------------------------
+
+    @Slot()
+    def _show_filtered(self) -> None:
+        self.inspector.clear()
+        self.graph_view.set_graph(self.filter_bar.shown(self._graph))  # focus stays put
+        opened = self.filter_bar.take_focus()  # a double-clicked box: keep it in view
+        if opened is not None:
+            self.inspect_node(opened)
 
     @Slot()
     def _schedule_auto_evaluate(self) -> None:

@@ -100,6 +100,7 @@ class GraphView(QGraphicsView):
     """
 
     node_selected = Signal(str)
+    node_activated = Signal(str)  # a double-click on a card
     selection_cleared = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -493,6 +494,14 @@ class GraphView(QGraphicsView):
         elif item is None and self._selected is not None:
             self._set_selection(None)
             self.selection_cleared.emit()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        item = self._item_at(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and isinstance(item, NodeItem):
+            event.accept()
+            self.node_activated.emit(item.node_id)
+            return
+        super().mouseDoubleClickEvent(event)
 
     def _item_at(self, pos: QPoint) -> QGraphicsItem | BatchedEdge | None:
         """The card under ``pos`` if any (cards sit above edges), else the edge."""

@@ -24,6 +24,7 @@ _KIND_ROWS = [
     ("op", "operation"),
     ("output", "output"),
     ("constant", "constant"),
+    ("group", "module (double-click)"),
 ]
 
 

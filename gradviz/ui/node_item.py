@@ -46,6 +46,8 @@ RADIUS = 5.0
 KEY_GAP = 6.0
 TEXT_SLACK = 2.0
 """Measured text must not be elided when drawn: allow for rounding at other zooms."""
+STACK_OFFSET = 4.0
+"""A group card (a collapsed module) has a second outline behind it, like a stack of cards."""
 
 TEXT_MIN_SCALE = 0.45
 """Below this zoom the text is a few pixels tall: draw the card without it."""
@@ -80,7 +82,7 @@ class CardText:
 
 def card_text(attrs: dict) -> CardText:
     """What a node's card says: label, the variable an op is bound to, shape, value, grad."""
-    keys = ("value", "grad") if attrs.get("kind") != "constant" else ("value",)
+    keys = _VALUE_KEYS.get(attrs.get("kind"), _VALUE_KEYS[None])
     return _card_text_with(attrs, ((key, _card_value(attrs.get(key))) for key in keys))
 
 
@@ -116,7 +118,7 @@ def card_texts(graph) -> tuple[dict, dict]:
     groups: dict[tuple, list] = {}
     rows_of: dict = {}
     for node, attrs in graph.nodes(data=True):
-        keys = _VALUE_KEYS if attrs.get("kind") != "constant" else ("value",)
+        keys = _VALUE_KEYS.get(attrs.get("kind"), _VALUE_KEYS[None])
         rows: list = []
         grad_checked = False  # a batched grad row tells whether it is finite
         for key in keys:
@@ -140,7 +142,11 @@ def card_texts(graph) -> tuple[dict, dict]:
     return texts, nonfinite
 
 
-_VALUE_KEYS = ("value", "grad")
+_VALUE_KEYS: dict[str | None, tuple[str, ...]] = {
+    None: ("value", "grad"),
+    "constant": ("value",),  # no gradient flows into a constant
+    "group": (),  # a box stands for a module: compact, so a whole model fits; click for more
+}
 
 
 def _small_array(value: object) -> np.ndarray | None:
@@ -202,6 +208,8 @@ def _card_text_with(attrs: dict, value_rows: Iterable[tuple[str, str]]) -> CardT
     if shape:
         rows.append(("shape", _shape_text(tuple(shape))))
     rows.extend(value_rows)
+    if kind == "group":
+        rows.append(("ops", str(attrs.get("ops", MISSING))))
     return CardText(title, tag, tuple(rows))
 
 
@@ -312,7 +320,10 @@ class NodeItem(QGraphicsItem):
         width, height = size
         self._rect = QRectF(-width / 2, -height / 2, width, height)
         self._outline, self._band = metrics.shapes(width, height)
-        self._bounds = self._rect.adjusted(-2, -2, 2, 2)  # room for the selection outline
+        self._stacked = self.kind == "group"
+        extra = STACK_OFFSET if self._stacked else 0.0
+        # Room for the selection outline, and for the stack behind a group card.
+        self._bounds = self._rect.adjusted(-2, -2, 2 + extra, 2 + extra)
         self._header_color = palette.kind_color(self.kind)
         self._selected = False
         self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
@@ -382,6 +393,9 @@ class NodeItem(QGraphicsItem):
             return
         border = self._border_pen()
         painter.setPen(border)
+        if self._stacked:
+            painter.setBrush(palette.CARD_BODY)
+            painter.drawPath(self._outline.translated(STACK_OFFSET, STACK_OFFSET))
         if detail is Detail.BOX:  # the kind (or |grad|) colour is all one can see here
             painter.setBrush(self._header_color)
             painter.drawPath(self._outline)
@@ -442,6 +456,10 @@ def node_tooltip(attrs: dict) -> str:
         lines.append(esc(f"{attrs['op']}: {info.meaning}"))
     if attrs.get("name"):
         lines.append(f"bound to <i>{esc(str(attrs['name']))}</i>")
+    if attrs.get("kind") == "group":
+        lines.append(f"{attrs.get('count')} nodes inside · double-click to open")
+    elif attrs.get("module"):
+        lines.append(f"made by module <i>{esc(str(attrs['module']))}</i>")
     if attrs.get("shape") is not None:
         lines.append(esc(f"shape {format_shape(attrs['shape'])}, {attrs.get('dtype') or MISSING}"))
     lines.append(f"value: {esc(format_tensor(attrs.get('value'), 16))}")

@@ -15,6 +15,7 @@ KIND_COLORS: dict[str, QColor] = {
     "op": QColor("#E69F00"),  # Okabe–Ito orange
     "output": QColor("#009E73"),  # Okabe–Ito bluish green
     "constant": QColor("#BBBBBB"),  # neutral grey: constants take no gradient
+    "group": QColor("#CC79A7"),  # Okabe–Ito reddish purple: a collapsed nn.Module
 }
 UNKNOWN_KIND = QColor("#DDDDDD")
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import networkx as nx
 import torch
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSplitter
 
 from gradviz.core.trace import NamesArg, trace
+
+SIDE_WIDTH = 240
+"""The editor and inspector column of a show() window: narrow, the graph is the point."""
 
 # Windows opened while the caller runs the event loop (IPython's %gui qt): without a
 # reference they would be garbage-collected and vanish at once.
@@ -46,4 +49,6 @@ def _window_for(graph: nx.DiGraph):
     window = MainWindow(open_example=False)
     window.setWindowTitle("gradviz — gradviz.show()")
     window.graph_tab.show_graph(graph, "<b>gradviz.show()</b>")
+    splitter = window.graph_tab.findChild(QSplitter, "graphTabSplitter")
+    splitter.setSizes([SIDE_WIDTH, max(splitter.width(), window.width()) - SIDE_WIDTH])
     return window

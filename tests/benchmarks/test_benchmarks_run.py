@@ -39,3 +39,7 @@ def test_soak_small_run_prints_both_phases():
     out = _run("soak.py", "--cycles", "60", "--warmup", "20", "--runs", "10")
     assert "| evaluate→draw | 60 |" in out
     assert "| training start/stop | 10 |" in out
+
+def test_grouping_benchmark_quick_prints_both_tables():
+    out = _run("bench_grouping.py", "--quick")
+    assert "| MLP, 20 blocks |" in out and "| 20 blocks |" in out

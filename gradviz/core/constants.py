@@ -1,0 +1,110 @@
+"""Grey ``constant`` nodes: the inputs of an op that take no gradient.
+
+Autograd keeps no node for them (the ``3`` in ``y + 3``, the data ``X`` in a loss), so
+the graph alone would hide half of each formula. The recording noted them as each op
+ran; here they become nodes with an edge into the op that consumed them.
+
+A Python number is a constant node only where it is an operand of arithmetic (the ``3``
+in ``x ** 3`` and in ``x + 3``): that is the number the chain rule uses. Numbers that
+configure an op (``dim=0``, ``reshape(2, 3)``) are not values and get no node. Each
+number use is its own node, as it is written; a tensor used twice is one node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from itertools import count
+
+import networkx as nx
+import torch
+
+from gradviz.core.formatting import format_tensor
+from gradviz.core.module_paths import ModuleTracker
+from gradviz.core.recording import Recording
+
+LABEL_MAX_CHARS = 14
+"""Longer value texts make a card too wide; such a constant is labelled 'constant'."""
+
+
+def add_constants(
+    graph: nx.DiGraph,
+    ops: Iterable[object],
+    node_of: Mapping[int, str],
+    recording: Recording | None,
+    names: Mapping[int, str],
+) -> None:
+    """Add a constant node per recorded non-grad input of each op in ``ops`` (grad_fns).
+
+    ``node_of`` maps id(grad_fn) to its node, ``names`` id(tensor) to a variable name.
+    Without a recording the values are unknown, and no constants are added.
+    """
+    if recording is None or not recording.constants:
+        return
+    tensor_nodes: dict[int, str] = {}
+    numbers: dict[tuple[type, object], dict] = {}  # a loop writes the same number many times
+    ids = count()
+    tracker = recording.modules
+    nodes, edges = [], []
+    for fn in ops:
+        inputs = recording.constants.get(fn)
+        if not inputs:
+            continue
+        consumer = node_of[id(fn)]
+        for item, version in inputs:
+            node = tensor_nodes.get(id(item)) if isinstance(item, torch.Tensor) else None
+            if node is None:
+                node = f"c{next(ids)}"
+                while node in graph:  # never clash with a node of the walk
+                    node = f"c{next(ids)}"
+                if isinstance(item, torch.Tensor):
+                    tensor_nodes[id(item)] = node
+                    attrs = _tensor_attrs(item, version, names)
+                else:
+                    key = (type(item), item)
+                    attrs = dict(numbers.get(key) or numbers.setdefault(key, _number_attrs(item)))
+                if tracker is not None:
+                    attrs["module"] = _module_of(item, consumer, graph, tracker)
+                nodes.append((node, attrs))
+            edges.append((node, consumer))
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(
+        (u, v, dict(output_nr=0, uses=[], grad=None, contributions=[])) for u, v in edges
+    )
+
+
+def _module_of(item: object, consumer: str, graph: nx.DiGraph, tracker: ModuleTracker):
+    """A number belongs to the module whose code wrote it, a buffer to its module; data
+    passed into a model belongs to none."""
+    if isinstance(item, torch.Tensor):
+        entry = tracker.tensor_paths.get(id(item))
+        return entry[1] if entry is not None else None
+    return graph.nodes[consumer].get("module")
+
+
+def _tensor_attrs(item: torch.Tensor, version: int, names: Mapping[int, str]) -> dict:
+    name = names.get(id(item))
+    value: torch.Tensor | None = item.detach()
+    note = None
+    if item._version != version:
+        value, note = None, "modified in place after it was used"
+    return _attrs(name or _value_label(value), name, tuple(item.shape), item.dtype, value, note)
+
+
+def _number_attrs(item: int | float) -> dict:
+    value = torch.tensor(item)
+    return _attrs(_value_label(value), None, (), value.dtype, value, None)
+
+
+def _attrs(label: str, name: str | None, shape: tuple, dtype: torch.dtype,
+           value: torch.Tensor | None, note: str | None) -> dict:
+    return dict(
+        kind="constant", op=None, label=label, name=name, shape=shape, dtype=str(dtype),
+        value=value, grad=None, saved={}, order=None, note=note,
+    )
+
+
+def _value_label(value: torch.Tensor | None) -> str:
+    if value is None or value.numel() > 3:
+        return "constant"
+    text = format_tensor(value, 3)
+    return text if len(text) <= LABEL_MAX_CHARS else "constant"
