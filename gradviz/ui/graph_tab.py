@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz import Evaluation, ProgramError
+from gradviz.core.backward_steps import BackwardStep
 from gradviz.core.formatting import format_tensor
 from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
+from gradviz.ui.stepper_bar import StepperBar
 
 AUTO_EVALUATE_DELAY_MS = 800
 EMPTY_PROGRAM_HINT = (
@@ -102,6 +104,7 @@ class GraphTab(QWidget):
         self.fit_button.setToolTip("Fit the whole graph in view (F)")
 
         self.inspector = NodeInspector()
+        self.stepper = StepperBar()
 
         self._auto_timer = QTimer(self, singleShot=True, interval=AUTO_EVALUATE_DELAY_MS)
         self._evaluator = BackgroundEvaluator(self)
@@ -125,6 +128,7 @@ class GraphTab(QWidget):
         graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
         graph_pane = _pane(graph_bar, self.graph_view, (6, 6, 6, 6))
+        graph_pane.layout().insertWidget(1, self.stepper)
 
         # Programs are a few lines, so editor and inspector share the left column and the
         # graph, the point of the tab, gets most of the width.
@@ -156,6 +160,8 @@ class GraphTab(QWidget):
         self.graph_view.node_selected.connect(self._inspect)
         self.color_by_grad.toggled.connect(self.graph_view.set_color_by_grad)
         self.fit_button.clicked.connect(self.graph_view.fit)
+        self.stepper.step_changed.connect(self._show_step)
+        self.stepper.bind_keys(self.graph_view)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -191,6 +197,7 @@ class GraphTab(QWidget):
         self._evaluator.cancel()  # whatever is shown last wins over an older request
         self.inspector.clear()
         self.graph_view.set_graph(graph)  # focus stays put: the user may still be typing
+        self.stepper.set_graph(graph)
         self.title_label.setText(title)
         self.graph_shown.emit(graph)
 
@@ -236,6 +243,17 @@ class GraphTab(QWidget):
             self.inspector.show_node(self.graph_view.graph, node_id)
         except Exception as exc:
             self._show_failure(exc)
+
+    @Slot(object)
+    def _show_step(self, step: BackwardStep | None) -> None:
+        if step is None:
+            self.graph_view.set_step_state(None, None)
+            return
+        # The stepper's outline marks the node; a selection would paint its edges blue
+        # and hide which of them carry gradient yet.
+        self.graph_view.select_node(None)
+        self.graph_view.set_step_state(step.node, step.done_edges)
+        self._inspect(step.node)
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ are built when asked for, not per item up front, to keep large graphs quick to l
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from enum import Enum
 
@@ -116,6 +116,7 @@ class GraphView(QGraphicsView):
         self._batch: EdgeBatch | None = None
         self._bounds = QRectF()
         self._selected: str | None = None
+        self._step_current: str | None = None
         self._color_by_grad = False
         self._grad_scale: LogScale | None = None
         self._fit_mode = FitMode.READABLE
@@ -163,6 +164,7 @@ class GraphView(QGraphicsView):
         self._edges.clear()
         self._batch = None
         self._selected = None
+        self._step_current = None
         self._grad_scale = None
         self.graph, self.graph_layout = graph, layout
         if layout is None:
@@ -318,6 +320,33 @@ class GraphView(QGraphicsView):
         return [self.edge_item(u, node_id) for u in g.pred[node_id]] + [
             self.edge_item(node_id, v) for v in g.succ[node_id]
         ]
+
+    def set_step_state(
+        self, current: str | None, done_edges: Collection[tuple[str, str]] | None
+    ) -> None:
+        """Backward stepper: outline ``current`` and dim every edge not in ``done_edges``.
+
+        ``None`` for both ends stepping: nothing outlined or dimmed. Only item state changes,
+        the scene is not rebuilt, so a step costs a repaint whatever the graph's size.
+        """
+        if current is not None and current not in self._nodes:
+            raise KeyError(current)
+        if self._step_current is not None:
+            self._nodes[self._step_current].set_step_current(False)
+        self._step_current = current
+        if current is not None:
+            self._nodes[current].set_step_current(True)
+        if self._batch is not None:
+            keys = self._batch.keys
+            dim = [False] * len(keys) if done_edges is None else [k not in done_edges for k in keys]
+            self._batch.set_dimmed_edges(np.array(dim, dtype=bool))
+        else:
+            for key, item in self._edges.items():
+                item.set_dimmed(done_edges is not None and key not in done_edges)
+
+    def step_current(self) -> str | None:
+        """The node the backward stepper outlines, if any."""
+        return self._step_current
 
     def set_color_by_grad(self, on: bool) -> None:
         """Colour cards by |grad| on a log scale (viridis) instead of by kind."""

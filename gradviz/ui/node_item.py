@@ -315,6 +315,7 @@ class NodeItem(QGraphicsItem):
         self._bounds = self._rect.adjusted(-2, -2, 2, 2)  # room for the selection outline
         self._header_color = palette.kind_color(self.kind)
         self._selected = False
+        self._step_current = False
         self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -361,6 +362,15 @@ class NodeItem(QGraphicsItem):
             self._selected = selected
             self.update()
 
+    def is_step_current(self) -> bool:
+        return self._step_current
+
+    def set_step_current(self, on: bool) -> None:
+        """Outlined in the stepper colour: this node runs its backward at the current step."""
+        if on != self._step_current:
+            self._step_current = on
+            self.update()
+
     def displayed_rows(self) -> list[tuple[str, str]]:
         """The (key, text) rows as drawn, after eliding."""
         return list(self._fitted_text()[2])
@@ -396,7 +406,9 @@ class NodeItem(QGraphicsItem):
 
     def _border_pen(self) -> QPen:
         """Cosmetic (fixed pixel width), so borders neither vanish nor bloat with zoom."""
-        if self._selected:
+        if self._step_current:
+            pen = QPen(palette.STEP_CURRENT, 3.0)
+        elif self._selected:
             pen = QPen(palette.SELECTED, 3.0)
         elif self.nonfinite:
             pen = QPen(palette.NONFINITE, 2.5)

@@ -20,6 +20,7 @@ UNKNOWN_KIND = QColor("#DDDDDD")
 
 NONFINITE = QColor("#D55E00")  # Okabe–Ito vermillion: NaN/inf gradients
 SELECTED = QColor("#0072B2")  # Okabe–Ito blue: the selected card and its edges
+STEP_CURRENT = QColor("#CC79A7")  # Okabe–Ito reddish purple: the backward stepper's node
 NO_GRAD = QColor("#E4E4E4")  # colour-by-grad mode: no gradient, or exactly zero
 
 CARD_BODY = QColor("#FFFFFF")
@@ -27,6 +28,7 @@ CARD_BORDER = QColor("#8A8A8A")
 TEXT = QColor("#1A1A1A")
 TEXT_DIM = QColor("#6B6B6B")
 EDGE = QColor("#9A9A9A")
+EDGE_DIM = QColor("#CFD2D6")  # backward stepper: no gradient has flowed along the edge yet
 EDGE_HOVER = QColor("#333333")
 BACKGROUND = QColor("#F4F5F7")
 
