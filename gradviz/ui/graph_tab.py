@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from gradviz import Evaluation, ProgramError
 from gradviz.core.backward_steps import BackwardStep
 from gradviz.core.formatting import format_tensor
+from gradviz.core.gradcheck import MAX_CHECKED_ELEMENTS, GradCheck
+from gradviz.ui.background_call import BackgroundCall, single_thread_pool
 from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_view import GraphView
@@ -32,6 +34,9 @@ from gradviz.ui.inspector import NodeInspector
 from gradviz.ui.stepper_bar import StepperBar
 
 AUTO_EVALUATE_DELAY_MS = 800
+CHECK_BUDGET_SECONDS = 5.0
+"""The numeric gradient check re-runs the program twice per leaf element; it is skipped when
+that would take longer than this (estimated from the evaluation's own time)."""
 EMPTY_PROGRAM_HINT = (
     "Nothing to evaluate yet. Type a program such as <code>a = 5; y = a**2</code> and press"
     " Ctrl+Enter, or pick one from the Examples menu."
@@ -108,6 +113,8 @@ class GraphTab(QWidget):
 
         self._auto_timer = QTimer(self, singleShot=True, interval=AUTO_EVALUATE_DELAY_MS)
         self._evaluator = BackgroundEvaluator(self)
+        self._check_pool = single_thread_pool(self)
+        self._checker = BackgroundCall(self._check_pool, self)
 
         self.setFocusProxy(self.editor)  # focusing the tab means: ready to type
         self._build_layout()
@@ -157,6 +164,10 @@ class GraphTab(QWidget):
         self._evaluator.succeeded.connect(self._on_evaluated)
         self._evaluator.failed.connect(self._on_failed)
         self._evaluator.busy_changed.connect(self.busy_bar.setVisible)
+        self._checker.finished.connect(self._on_checked)
+        self._checker.failed.connect(
+            lambda exc: self.status_message.emit(f"Gradient check failed to run: {exc}")
+        )
         self.graph_view.node_selected.connect(self._inspect)
         self.color_by_grad.toggled.connect(self.graph_view.set_color_by_grad)
         self.fit_button.clicked.connect(self.graph_view.fit)
@@ -195,6 +206,7 @@ class GraphTab(QWidget):
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
         """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
         self._evaluator.cancel()  # whatever is shown last wins over an older request
+        self._checker.cancel()
         self.inspector.clear()
         self.graph_view.set_graph(graph)  # focus stays put: the user may still be typing
         self.stepper.set_graph(graph)
@@ -210,6 +222,8 @@ class GraphTab(QWidget):
         """Stop the evaluation thread; the window calls this when it closes."""
         self._auto_timer.stop()
         self._evaluator.shutdown()
+        self._checker.cancel()
+        self._check_pool.waitForDone()
 
     # -- slots ----------------------------------------------------------------------------
 
@@ -231,7 +245,8 @@ class GraphTab(QWidget):
         self.editor.clear_error()
         self._show_message("", "")
         nodes = evaluation.graph.number_of_nodes()
-        self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes")
+        skipped = self._check_gradients(evaluation, seconds)
+        self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes{skipped}")
 
     @Slot(object)
     def _on_failed(self, exc: Exception) -> None:
@@ -255,7 +270,36 @@ class GraphTab(QWidget):
         self.graph_view.set_step_state(step.node, step.done_edges)
         self._inspect(step.node)
 
+    @Slot(object)
+    def _on_checked(self, result: tuple[nx.DiGraph, dict[str, GradCheck]]) -> None:
+        graph, checks = result
+        if graph is not self.graph_view.graph:
+            return
+        leaf_node = {a["name"]: n for n, a in graph.nodes(data=True) if a["kind"] == "leaf"}
+        shown = {leaf_node[name]: c for name, c in checks.items() if name in leaf_node}
+        self.graph_view.set_gradient_checks(shown)
+        failed = sorted(name for name, c in checks.items() if name in leaf_node and not c.ok)
+        if failed:  # a pass is said by the badges; a failure also deserves the status line
+            self.status_message.emit(
+                f"Gradient check ✗ for {', '.join(failed)}: autograd disagrees with finite"
+                " differences (hover the badge for the numbers)"
+            )
+
     # -- helpers --------------------------------------------------------------------------
+
+    def _check_gradients(self, evaluation: Evaluation, seconds: float) -> str:
+        """Compare every leaf's gradient with float64 finite differences, off the GUI thread.
+
+        Returns a note for the status line when the check is skipped as too slow, else "".
+        """
+        elements = sum(leaf.numel() for leaf in evaluation.leaves.values())
+        if not elements:
+            return ""
+        if elements > MAX_CHECKED_ELEMENTS or 2 * elements * seconds > CHECK_BUDGET_SECONDS:
+            return f" · gradient check skipped ({elements:,} leaf elements: too slow)"
+        graph = evaluation.graph
+        self._checker.submit(lambda: (graph, evaluation.check_gradients()))
+        return ""
 
     def _show_failure(self, exc: Exception) -> None:
         if isinstance(exc, ProgramError):

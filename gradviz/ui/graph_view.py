@@ -8,7 +8,7 @@ are built when asked for, not per item up front, to keep large graphs quick to l
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from enum import Enum
 
@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.formatting import LogScale, grad_magnitude
+from gradviz.core.gradcheck import GradCheck
 from gradviz.core.layout import Layout, layered_layout
 from gradviz.ui import palette
+from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import ARROW_LENGTH, EdgeItem, Point, edge_tooltip
 from gradviz.ui.legend import GraphLegend
@@ -344,6 +346,12 @@ class GraphView(QGraphicsView):
             for key, item in self._edges.items():
                 item.set_dimmed(done_edges is not None and key not in done_edges)
 
+    def set_gradient_checks(self, checks: Mapping[str, GradCheck] | None) -> None:
+        """A ✓/✗ badge on each leaf card named in ``checks`` (by node id); None removes all."""
+        checks = checks or {}
+        for node, item in self._nodes.items():
+            item.set_check(checks.get(node))
+
     def step_current(self) -> str | None:
         """The node the backward stepper outlines, if any."""
         return self._step_current
@@ -539,7 +547,8 @@ class GraphView(QGraphicsView):
     def _tooltip_at(self, pos: QPoint) -> str:
         item, g = self._item_at(pos), self.graph
         if isinstance(item, NodeItem):
-            return node_tooltip(g.nodes[item.node_id])
+            check = "" if item.check is None else "<br>" + check_tooltip(item.check)
+            return node_tooltip(g.nodes[item.node_id]) + check
         if isinstance(item, (EdgeItem, BatchedEdge)):
             u, v = item.source, item.target
             return edge_tooltip(g.nodes[u], g.nodes[v], g.edges[u, v])

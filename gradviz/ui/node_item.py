@@ -29,8 +29,10 @@ from gradviz.core.formatting import (
     has_nonfinite,
     is_listed,
 )
+from gradviz.core.gradcheck import GradCheck
 from gradviz.core.op_info import op_info
 from gradviz.ui import palette
+from gradviz.ui.check_badge import BADGE_SIZE, paint_badge
 
 CARD_MAX_ELEMS = 4
 CARD_DIGITS = 3
@@ -316,6 +318,7 @@ class NodeItem(QGraphicsItem):
         self._header_color = palette.kind_color(self.kind)
         self._selected = False
         self._step_current = False
+        self.check: GradCheck | None = None
         self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -371,6 +374,12 @@ class NodeItem(QGraphicsItem):
             self._step_current = on
             self.update()
 
+    def set_check(self, check: GradCheck | None) -> None:
+        """Show a ✓/✗ badge for this leaf's numeric gradient check (None removes it)."""
+        if check is not self.check:
+            self.check = check
+            self.update()
+
     def displayed_rows(self) -> list[tuple[str, str]]:
         """The (key, text) rows as drawn, after eliding."""
         return list(self._fitted_text()[2])
@@ -400,6 +409,11 @@ class NodeItem(QGraphicsItem):
         painter.drawPath(self._outline)
         painter.fillPath(self._band, self._header_color)
         self._paint_text(painter)
+        if self.check is not None:
+            r = self._rect
+            top = r.top() + (HEADER_H - BADGE_SIZE) / 2
+            badge = QRectF(r.right() - PAD_X / 2 - BADGE_SIZE, top, BADGE_SIZE, BADGE_SIZE)
+            paint_badge(painter, badge, self.check.ok)
         painter.setPen(border)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._outline)  # again, so the band and text do not cover the border
@@ -420,7 +434,8 @@ class NodeItem(QGraphicsItem):
     def _paint_text(self, painter: QPainter) -> None:
         m, r = self._metrics, self._rect
         title, tag, rows = self._fitted_text()
-        header = QRectF(r.left() + PAD_X, r.top(), r.width() - 2 * PAD_X, HEADER_H)
+        badge = BADGE_SIZE if self.check is not None else 0.0
+        header = QRectF(r.left() + PAD_X, r.top(), r.width() - 2 * PAD_X - badge, HEADER_H)
         ink = palette.text_on(self._header_color)
         painter.setPen(ink)
         painter.setFont(m.title)

@@ -21,6 +21,7 @@ UNKNOWN_KIND = QColor("#DDDDDD")
 NONFINITE = QColor("#D55E00")  # Okabe–Ito vermillion: NaN/inf gradients
 SELECTED = QColor("#0072B2")  # Okabe–Ito blue: the selected card and its edges
 STEP_CURRENT = QColor("#CC79A7")  # Okabe–Ito reddish purple: the backward stepper's node
+CHECK_OK = QColor("#009E73")  # Okabe–Ito bluish green: the gradient check passed
 NO_GRAD = QColor("#E4E4E4")  # colour-by-grad mode: no gradient, or exactly zero
 
 CARD_BODY = QColor("#FFFFFF")
