@@ -28,6 +28,7 @@ from gradviz.core.formatting import format_tensor
 from gradviz.core.gradcheck import MAX_CHECKED_ELEMENTS, GradCheck
 from gradviz.ui.background_call import BackgroundCall, single_thread_pool
 from gradviz.ui.background_evaluator import BackgroundEvaluator
+from gradviz.ui.derivative_controls import DerivativeControls, derivative_symbol
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
@@ -75,6 +76,8 @@ class GraphTab(QWidget):
         super().__init__(parent)
         self.setObjectName("graphTab")
         self._evaluated_text: str | None = None
+        self._evaluation: Evaluation | None = None  # the one on screen, if any
+        self._checks: tuple[nx.DiGraph, dict[str, GradCheck]] | None = None
 
         self.editor = ProgramEditor()
         self.evaluate_button = QPushButton("Evaluate")
@@ -110,11 +113,15 @@ class GraphTab(QWidget):
 
         self.inspector = NodeInspector()
         self.stepper = StepperBar()
+        self.derivatives = DerivativeControls()
 
         self._auto_timer = QTimer(self, singleShot=True, interval=AUTO_EVALUATE_DELAY_MS)
         self._evaluator = BackgroundEvaluator(self)
         self._check_pool = single_thread_pool(self)
         self._checker = BackgroundCall(self._check_pool, self)
+        # Derivative graphs run autograd on the evaluation's live graph: one at a time.
+        self._live_pool = single_thread_pool(self)
+        self._derivative_call = BackgroundCall(self._live_pool, self)
 
         self.setFocusProxy(self.editor)  # focusing the tab means: ready to type
         self._build_layout()
@@ -135,7 +142,10 @@ class GraphTab(QWidget):
         graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
         graph_pane = _pane(graph_bar, self.graph_view, (6, 6, 6, 6))
-        graph_pane.layout().insertWidget(1, self.stepper)
+        step_bar = QHBoxLayout()
+        step_bar.addWidget(self.stepper, stretch=1)
+        step_bar.addWidget(self.derivatives)
+        graph_pane.layout().insertLayout(1, step_bar)
 
         # Programs are a few lines, so editor and inspector share the left column and the
         # graph, the point of the tab, gets most of the width.
@@ -173,6 +183,9 @@ class GraphTab(QWidget):
         self.fit_button.clicked.connect(self.graph_view.fit)
         self.stepper.step_changed.connect(self._show_step)
         self.stepper.bind_keys(self.graph_view)
+        self.derivatives.changed.connect(self._show_derivative)
+        self._derivative_call.finished.connect(self._on_derivative_graph)
+        self._derivative_call.failed.connect(self._show_failure)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -206,12 +219,8 @@ class GraphTab(QWidget):
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
         """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
         self._evaluator.cancel()  # whatever is shown last wins over an older request
-        self._checker.cancel()
-        self.inspector.clear()
-        self.graph_view.set_graph(graph)  # focus stays put: the user may still be typing
-        self.stepper.set_graph(graph)
-        self.title_label.setText(title)
-        self.graph_shown.emit(graph)
+        self._set_evaluation(None)
+        self._display(graph, title)
 
     def inspect_node(self, node_id: str) -> None:
         """Select ``node_id`` in the view and show it in the inspector, as a click would."""
@@ -223,7 +232,9 @@ class GraphTab(QWidget):
         self._auto_timer.stop()
         self._evaluator.shutdown()
         self._checker.cancel()
-        self._check_pool.waitForDone()
+        self._derivative_call.cancel()
+        for pool in (self._check_pool, self._live_pool):
+            pool.waitForDone()
 
     # -- slots ----------------------------------------------------------------------------
 
@@ -234,11 +245,10 @@ class GraphTab(QWidget):
 
     @Slot(object, float)
     def _on_evaluated(self, evaluation: Evaluation, seconds: float) -> None:
-        name = evaluation.output_name or "output"
-        value = html.escape(format_tensor(evaluation.output))
-        title = f"output <b>{html.escape(name)}</b> = {value}"
         try:
-            self.show_graph(evaluation.graph, title)
+            self._evaluator.cancel()
+            self._set_evaluation(evaluation)
+            self._display(evaluation.graph, _evaluation_title(evaluation))
         except Exception as exc:  # a drawing bug must not take the app down
             self._show_failure(exc)
             return
@@ -273,10 +283,11 @@ class GraphTab(QWidget):
     @Slot(object)
     def _on_checked(self, result: tuple[nx.DiGraph, dict[str, GradCheck]]) -> None:
         graph, checks = result
-        if graph is not self.graph_view.graph:
-            return
         leaf_node = {a["name"]: n for n, a in graph.nodes(data=True) if a["kind"] == "leaf"}
         shown = {leaf_node[name]: c for name, c in checks.items() if name in leaf_node}
+        self._checks = (graph, shown)
+        if graph is not self.graph_view.graph:
+            return
         self.graph_view.set_gradient_checks(shown)
         failed = sorted(name for name, c in checks.items() if name in leaf_node and not c.ok)
         if failed:  # a pass is said by the badges; a failure also deserves the status line
@@ -285,7 +296,63 @@ class GraphTab(QWidget):
                 " differences (hover the badge for the numbers)"
             )
 
+    @Slot(str, int)
+    def _show_derivative(self, leaf: str, order: int) -> None:
+        evaluation = self._evaluation
+        if evaluation is None:
+            return
+        if order == 1:
+            self._derivative_call.cancel()
+            self._display(evaluation.graph, _evaluation_title(evaluation))
+            return
+        symbol = derivative_symbol(evaluation.output_name or "y", leaf, order)
+        self.status_message.emit(f"Computing {symbol}…")
+        self._derivative_call.submit(
+            lambda: (evaluation, leaf, order, evaluation.derivative_graph(leaf, order))
+        )
+
+    @Slot(object)
+    def _on_derivative_graph(self, result: tuple[Evaluation, str, int, nx.DiGraph]) -> None:
+        evaluation, leaf, order, graph = result
+        chosen = (self.derivatives.leaf(), self.derivatives.order())
+        if evaluation is not self._evaluation or chosen != (leaf, order):
+            return
+        y = evaluation.output_name or "y"
+        (out,) = graph.graph["outputs"]
+        value = format_tensor(graph.nodes[out]["value"])
+        title = f"<b>{html.escape(derivative_symbol(y, leaf, order))}</b> = {html.escape(value)}"
+        leaf_node = next(
+            (a for a in graph.nodes.values() if a["kind"] == "leaf" and a["name"] == leaf), None
+        )
+        if leaf_node is not None and leaf_node["grad"] is not None:
+            nxt = derivative_symbol(y, leaf, order + 1)
+            title += (
+                f" · the graph that computes it; {html.escape(leaf)}'s grad here is"
+                f" {html.escape(nxt)} = {html.escape(format_tensor(leaf_node['grad']))}"
+            )
+        self._display(graph, title)
+        self.status_message.emit(f"{derivative_symbol(y, leaf, order)} = {value}")
+
     # -- helpers --------------------------------------------------------------------------
+
+    def _set_evaluation(self, evaluation: Evaluation | None) -> None:
+        """The evaluation whose graphs the tab shows; the order selector offers its leaves."""
+        self._evaluation = evaluation
+        self._checks = None
+        self._checker.cancel()
+        self._derivative_call.cancel()
+        scalar = evaluation is not None and evaluation.output.numel() == 1
+        leaves = [n for n, t in evaluation.leaves.items() if t.numel() == 1] if scalar else []
+        self.derivatives.set_leaves(leaves)
+
+    def _display(self, graph: nx.DiGraph | None, title: str) -> None:
+        self.inspector.clear()
+        self.graph_view.set_graph(graph)  # focus stays put: the user may still be typing
+        self.stepper.set_graph(graph)
+        if self._checks is not None and self._checks[0] is graph:
+            self.graph_view.set_gradient_checks(self._checks[1])
+        self.title_label.setText(title)
+        self.graph_shown.emit(graph)
 
     def _check_gradients(self, evaluation: Evaluation, seconds: float) -> str:
         """Compare every leaf's gradient with float64 finite differences, off the GUI thread.
@@ -321,3 +388,8 @@ class GraphTab(QWidget):
         self.error_label.setText(text)
         self.error_label.setStyleSheet(style)
         self.error_label.setVisible(bool(text))
+
+
+def _evaluation_title(evaluation: Evaluation) -> str:
+    name = evaluation.output_name or "output"
+    return f"output <b>{html.escape(name)}</b> = {html.escape(format_tensor(evaluation.output))}"

@@ -19,7 +19,7 @@ from gradviz.ui import palette
 PLAY_INTERVAL_MS = 900
 OFF = -1
 """The position before the first step: the graph is drawn as usual."""
-IDLE_TEXT = "Backward pass: Step or Play replays it node by node"
+IDLE_TEXT = "Replay the backward pass node by node"
 
 
 class StepperBar(QWidget):
@@ -46,6 +46,7 @@ class StepperBar(QWidget):
         self.status = QLabel(IDLE_TEXT)
         self.status.setObjectName("stepperStatus")
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setWordWrap(True)  # wraps rather than widening the graph pane
         self._timer = QTimer(self, interval=PLAY_INTERVAL_MS)
 
         layout = QHBoxLayout(self)
