@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,12 +28,15 @@ from gradviz import Evaluation, ProgramError
 from gradviz.core.backward_steps import BackwardStep
 from gradviz.core.formatting import format_tensor
 from gradviz.core.gradcheck import MAX_CHECKED_ELEMENTS, GradCheck
+from gradviz.core.literal import parse_numbers
 from gradviz.ui.background_call import BackgroundCall, single_thread_pool
 from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.derivative_controls import DerivativeControls, derivative_symbol
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
+from gradviz.ui.jacobian_table import EMPTY_TEXT as NO_JACOBIAN
+from gradviz.ui.jacobian_table import MAX_COLUMNS, MAX_ROWS, JacobianTable, fits
 from gradviz.ui.stepper_bar import StepperBar
 
 AUTO_EVALUATE_DELAY_MS = 800
@@ -91,6 +96,19 @@ class GraphTab(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
+        self.grad_outputs_edit = QLineEdit()
+        self.grad_outputs_edit.setObjectName("gradOutputs")
+        self.grad_outputs_edit.setPlaceholderText("ones (default), or e.g. [1, 0, -1]")
+        self.grad_outputs_edit.setToolTip(
+            "The vector v that seeds the backward pass of a non-scalar output: every grad is"
+            " then vᵀ·J. Empty means ones. Press Enter to re-evaluate."
+        )
+        self._seed_row = QWidget()
+        seed_layout = QHBoxLayout(self._seed_row)
+        seed_layout.setContentsMargins(0, 0, 0, 0)
+        seed_layout.addWidget(QLabel("grad_outputs"))
+        seed_layout.addWidget(self.grad_outputs_edit, stretch=1)
+        self._seed_row.hide()  # only for non-scalar outputs
 
         self.graph_view = GraphView()
         self.title_label = QLabel()
@@ -112,6 +130,11 @@ class GraphTab(QWidget):
         self.fit_button.setToolTip("Fit the whole graph in view (F)")
 
         self.inspector = NodeInspector()
+        self.jacobian_table = JacobianTable()
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("graphTabSideTabs")
+        self.side_tabs.addTab(self.inspector, "Node")
+        self.side_tabs.addTab(self.jacobian_table, "Jacobian")
         self.stepper = StepperBar()
         self.derivatives = DerivativeControls()
 
@@ -122,6 +145,7 @@ class GraphTab(QWidget):
         # Derivative graphs run autograd on the evaluation's live graph: one at a time.
         self._live_pool = single_thread_pool(self)
         self._derivative_call = BackgroundCall(self._live_pool, self)
+        self._jacobian_call = BackgroundCall(self._live_pool, self)
 
         self.setFocusProxy(self.editor)  # focusing the tab means: ready to type
         self._build_layout()
@@ -134,6 +158,7 @@ class GraphTab(QWidget):
         program_bar.addWidget(self.auto_evaluate)
         program_bar.addWidget(self.evaluate_button)
         program_pane = _pane(program_bar, self.editor, (6, 6, 0, 0))
+        program_pane.layout().addWidget(self._seed_row)
         program_pane.layout().addWidget(self.error_label)
 
         graph_bar = QHBoxLayout()
@@ -152,7 +177,7 @@ class GraphTab(QWidget):
         side = QSplitter(Qt.Orientation.Vertical)
         side.setObjectName("graphTabSide")
         side.addWidget(program_pane)
-        side.addWidget(self.inspector)
+        side.addWidget(self.side_tabs)
         side.setSizes([300, 450])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.setObjectName("graphTabSplitter")
@@ -186,6 +211,11 @@ class GraphTab(QWidget):
         self.derivatives.changed.connect(self._show_derivative)
         self._derivative_call.finished.connect(self._on_derivative_graph)
         self._derivative_call.failed.connect(self._show_failure)
+        self.grad_outputs_edit.returnPressed.connect(self.evaluate_text)
+        self._jacobian_call.finished.connect(self._on_jacobian)
+        self._jacobian_call.failed.connect(
+            lambda exc: self.jacobian_table.show_message(f"The Jacobian failed: {exc}")
+        )
 
     # -- public ---------------------------------------------------------------------------
 
@@ -213,8 +243,14 @@ class GraphTab(QWidget):
             self._show_message(EMPTY_PROGRAM_HINT, HINT_STYLE, Qt.TextFormat.RichText)
             self.status_message.emit("Nothing to evaluate")
             return
+        seed_text = self.grad_outputs_edit.text().strip()
+        try:
+            seed = parse_numbers(seed_text, "grad_outputs") if seed_text else None
+        except ProgramError as exc:
+            self._show_failure(exc)
+            return
         self.status_message.emit("Evaluating…")
-        self._evaluator.submit(text)
+        self._evaluator.submit(text, grad_outputs=seed)
 
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
         """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
@@ -231,8 +267,8 @@ class GraphTab(QWidget):
         """Stop the evaluation thread; the window calls this when it closes."""
         self._auto_timer.stop()
         self._evaluator.shutdown()
-        self._checker.cancel()
-        self._derivative_call.cancel()
+        for call in (self._checker, self._derivative_call, self._jacobian_call):
+            call.cancel()
         for pool in (self._check_pool, self._live_pool):
             pool.waitForDone()
 
@@ -256,6 +292,9 @@ class GraphTab(QWidget):
         self._show_message("", "")
         nodes = evaluation.graph.number_of_nodes()
         skipped = self._check_gradients(evaluation, seconds)
+        self._compute_jacobian(evaluation)
+        seeded = bool(self.grad_outputs_edit.text().strip())
+        self._seed_row.setVisible(evaluation.output.numel() > 1 or seeded)
         self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes{skipped}")
 
     @Slot(object)
@@ -264,6 +303,7 @@ class GraphTab(QWidget):
 
     @Slot(str)
     def _inspect(self, node_id: str) -> None:
+        self.side_tabs.setCurrentWidget(self.inspector)
         try:
             self.inspector.show_node(self.graph_view.graph, node_id)
         except Exception as exc:
@@ -339,11 +379,33 @@ class GraphTab(QWidget):
         """The evaluation whose graphs the tab shows; the order selector offers its leaves."""
         self._evaluation = evaluation
         self._checks = None
-        self._checker.cancel()
-        self._derivative_call.cancel()
+        for call in (self._checker, self._derivative_call, self._jacobian_call):
+            call.cancel()
+        if evaluation is None:
+            self.jacobian_table.show_message(NO_JACOBIAN)
         scalar = evaluation is not None and evaluation.output.numel() == 1
         leaves = [n for n, t in evaluation.leaves.items() if t.numel() == 1] if scalar else []
         self.derivatives.set_leaves(leaves)
+
+    def _compute_jacobian(self, evaluation: Evaluation) -> None:
+        """The Jacobian table for small outputs, off the GUI thread (one backward per row)."""
+        rows = evaluation.output.numel()
+        columns = sum(leaf.numel() for leaf in evaluation.leaves.values())
+        if not fits(rows, columns):
+            self.jacobian_table.show_message(
+                f"No table: the Jacobian is {rows:,} × {columns:,}; the table shows up to"
+                f" {MAX_ROWS} output × {MAX_COLUMNS} leaf elements."
+            )
+            return
+        self.jacobian_table.show_message("Computing the Jacobian…")
+        self._jacobian_call.submit(lambda: (evaluation, evaluation.jacobian(MAX_ROWS)))
+
+    @Slot(object)
+    def _on_jacobian(self, result: tuple[Evaluation, dict]) -> None:
+        evaluation, jacobian = result
+        if evaluation is self._evaluation:
+            name = evaluation.output_name or "output"
+            self.jacobian_table.set_jacobian(jacobian, name, tuple(evaluation.output.shape))
 
     def _display(self, graph: nx.DiGraph | None, title: str) -> None:
         self.inspector.clear()

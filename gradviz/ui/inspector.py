@@ -196,7 +196,9 @@ def chain_rule_html(G: nx.DiGraph, node_id: str) -> str:
     me = html.escape(str(attrs.get("label") or node_id))
     total = html.escape(format_tensor(rule.total))
     if rule.is_seed:
-        return f"∂{out}/∂{me} = {total}: the seed that starts the backward pass."
+        given = attrs.get("grad_outputs")
+        source = " (grad_outputs = ones, the default)" if isinstance(given, str) else ""
+        return f"∂{out}/∂{me} = {total}: the seed that starts the backward pass{source}."
     if attrs.get("kind") == "constant":
         return "A constant: no gradient flows into it."
     if rule.total is None and not rule.terms:

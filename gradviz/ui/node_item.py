@@ -83,7 +83,18 @@ class CardText:
 def card_text(attrs: dict) -> CardText:
     """What a node's card says: label, the variable an op is bound to, shape, value, grad."""
     keys = ("value", "grad") if attrs.get("kind") != "constant" else ("value",)
-    return _card_text_with(attrs, ((key, _card_value(attrs.get(key))) for key in keys))
+    return _card_text_with(
+        attrs, ((key, _seed_text(attrs, key) or _card_value(attrs.get(key))) for key in keys)
+    )
+
+
+def _seed_text(attrs: dict, key: str) -> str | None:
+    """A non-scalar output seeded by default says ``ones`` rather than listing 1s."""
+    seeded = attrs.get("kind") == "output" and isinstance(attrs.get("grad_outputs"), str)
+    grad = attrs.get("grad")
+    if key == "grad" and seeded and isinstance(grad, torch.Tensor) and grad.numel() > 1:
+        return str(attrs["grad_outputs"])
+    return None
 
 
 def _card_value(value: object) -> str:
@@ -123,9 +134,10 @@ def card_texts(graph) -> tuple[dict, dict]:
         grad_checked = False  # a batched grad row tells whether it is finite
         for key in keys:
             value = attrs.get(key)
-            array = _small_array(value)
+            seed = _seed_text(attrs, key)
+            array = None if seed else _small_array(value)
             if array is None:
-                rows.append([key, _card_value(value)])
+                rows.append([key, seed or _card_value(value)])
             else:
                 row = [key, None, False]  # text, and whether it holds NaN or inf
                 rows.append(row)

@@ -19,7 +19,7 @@ from gradviz.ui import palette
 PLAY_INTERVAL_MS = 900
 OFF = -1
 """The position before the first step: the graph is drawn as usual."""
-IDLE_TEXT = "Replay the backward pass node by node"
+IDLE_TEXT = "Replay the backward pass"
 
 
 class StepperBar(QWidget):
