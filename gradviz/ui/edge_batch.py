@@ -37,6 +37,8 @@ _MOVE, _LINE, _CURVE, _CURVE_DATA = 0, 1, 2, 3
 _WINDING = 1
 HIGHLIGHT_WIDTH = 2.4
 HOVER_PEN_WIDTH = 2.6
+PARTIAL_UPDATE_MAX = 32
+"""More changed edges than this repaint the whole batch at once."""
 
 
 def path_from_records(records: np.ndarray) -> QPainterPath:
@@ -144,11 +146,18 @@ class EdgeBatch(QGraphicsItem):
         return bool(self._dimmed[i])
 
     def set_dimmed_edges(self, dimmed: np.ndarray) -> None:
-        """Which edges are drawn faint (one bool per edge); one repaint, however many change."""
+        """Which edges are drawn faint (one bool per edge). A stepper step changes a few
+        edges: only their boxes are repainted, not the whole cached batch."""
         dimmed = np.asarray(dimmed, dtype=bool).reshape(-1)
-        if not np.array_equal(dimmed, self._dimmed):
-            self._dimmed = dimmed.copy()
+        changed = np.flatnonzero(dimmed != self._dimmed)
+        if not changed.size:
+            return
+        self._dimmed = dimmed.copy()
+        if changed.size > PARTIAL_UPDATE_MAX:
             self.update()
+            return
+        for i in changed.tolist():
+            self.update(self._edge_rect(i))
 
     def set_hovered(self, i: int | None) -> None:
         if i == self._hovered:

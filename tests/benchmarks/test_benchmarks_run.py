@@ -29,3 +29,8 @@ def test_graph_benchmark_quick_prints_a_table():
 def test_training_benchmark_small_run():
     out = _run("bench_training.py", "--epochs", "200", "--runs", "1")
     assert "epochs/s" in out
+
+
+def test_stepper_benchmark_quick_prints_a_table():
+    out = _run("bench_stepper.py", "--quick")
+    assert "| chain" in out and "| fan" in out
