@@ -20,12 +20,14 @@ Edge = tuple[str, str]
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """Step ``index``: ``node`` runs; ``done_edges`` carry a gradient once it has run."""
+    """Step ``index``: ``node`` runs; ``done_edges`` carry a gradient once it has run;
+    ``waiting`` nodes still have a consumer to hear from: their gradient is not complete."""
 
     index: int
     node: str
     done_edges: frozenset[Edge]
     rule: ChainRule
+    waiting: frozenset[str] = frozenset()
 
 
 class BackwardSteps:
@@ -63,4 +65,9 @@ class BackwardSteps:
         for produced in self._produced[: index + 1]:
             done.update(produced)
         node = self.nodes[index]
-        return BackwardStep(index, node, frozenset(done), chain_rule_terms(self.graph, node))
+        succ = self.graph.succ
+        waiting = frozenset(
+            n for n in self.nodes[index + 1 :] if any((n, c) not in done for c in succ[n])
+        )
+        rule = chain_rule_terms(self.graph, node)
+        return BackwardStep(index, node, frozenset(done), rule, waiting)

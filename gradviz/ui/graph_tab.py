@@ -317,7 +317,7 @@ class GraphTab(QWidget):
         # The stepper's outline marks the node; a selection would paint its edges blue
         # and hide which of them carry gradient yet.
         self.graph_view.select_node(None)
-        self.graph_view.set_step_state(step.node, step.done_edges)
+        self.graph_view.set_step_state(step.node, step.done_edges, step.waiting)
         self._inspect(step.node)
 
     @Slot(object)

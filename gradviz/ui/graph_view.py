@@ -324,9 +324,13 @@ class GraphView(QGraphicsView):
         ]
 
     def set_step_state(
-        self, current: str | None, done_edges: Collection[tuple[str, str]] | None
+        self,
+        current: str | None,
+        done_edges: Collection[tuple[str, str]] | None,
+        waiting: Collection[str] = (),
     ) -> None:
-        """Backward stepper: outline ``current`` and dim every edge not in ``done_edges``.
+        """Backward stepper: outline ``current``, dim every edge not in ``done_edges`` and the
+        grad of every ``waiting`` node (its gradient is not complete yet).
 
         ``None`` for both ends stepping: nothing outlined or dimmed. Only item state changes,
         the scene is not rebuilt, so a step costs a repaint whatever the graph's size.
@@ -338,6 +342,8 @@ class GraphView(QGraphicsView):
         self._step_current = current
         if current is not None:
             self._nodes[current].set_step_current(True)
+        for node, item in self._nodes.items():
+            item.set_grad_waiting(node in waiting)
         if self._batch is not None:
             keys = self._batch.keys
             dim = [False] * len(keys) if done_edges is None else [k not in done_edges for k in keys]

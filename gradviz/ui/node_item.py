@@ -330,6 +330,7 @@ class NodeItem(QGraphicsItem):
         self._header_color = palette.kind_color(self.kind)
         self._selected = False
         self._step_current = False
+        self._grad_waiting = False
         self.check: GradCheck | None = None
         self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -384,6 +385,15 @@ class NodeItem(QGraphicsItem):
         """Outlined in the stepper colour: this node runs its backward at the current step."""
         if on != self._step_current:
             self._step_current = on
+            self.update()
+
+    def is_grad_waiting(self) -> bool:
+        return self._grad_waiting
+
+    def set_grad_waiting(self, on: bool) -> None:
+        """Grad drawn faint: the stepper has not yet reached this node, its grad is not in."""
+        if on != self._grad_waiting:
+            self._grad_waiting = on
             self.update()
 
     def set_check(self, check: GradCheck | None) -> None:
@@ -465,7 +475,8 @@ class NodeItem(QGraphicsItem):
             painter.setPen(palette.TEXT_DIM)
             painter.drawText(QRectF(left, y, m.key_width, ROW_H), align, key)
             alarm = key == "grad" and self.nonfinite
-            painter.setPen(palette.NONFINITE if alarm else palette.TEXT)
+            ink = palette.NONFINITE if alarm else palette.TEXT
+            painter.setPen(palette.EDGE_DIM if key == "grad" and self._grad_waiting else ink)
             value_rect = QRectF(value_left, y, r.right() - PAD_X - value_left, ROW_H)
             painter.drawText(value_rect, align, value)
             y += ROW_H

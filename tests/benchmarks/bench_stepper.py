@@ -74,7 +74,7 @@ def main() -> None:
         def show(states=states):  # one step, forward and back in turn, with its repaint
             shown = states.pop(0)
             states.append(shown)
-            view.set_step_state(shown.node, shown.done_edges)
+            view.set_step_state(shown.node, shown.done_edges, shown.waiting)
             view.viewport().repaint()
 
         paint, _ = _ms(show, max(repeat, 5))

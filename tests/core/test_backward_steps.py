@@ -70,6 +70,8 @@ def test_a_node_runs_only_after_all_its_consumers_sent_their_gradient(program):
         assert {(step.node, c) for c in G.succ[step.node]} <= previous
         assert previous < step.done_edges or not G.pred[step.node]
         assert step.done_edges - previous == {(p, step.node) for p in G.pred[step.node]}
+        incomplete = {u for u, v in G.edges if (u, v) not in step.done_edges}
+        assert step.waiting == incomplete  # only op and leaf nodes have consumers
         previous = step.done_edges
     assert previous == set(G.edges)
 

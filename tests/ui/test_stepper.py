@@ -32,6 +32,10 @@ def test_step_visits_every_node_once_and_dims_edges_without_gradient(graph_tab, 
         visited.append(current)
         ran.add(current)
         assert view.node_item(current).is_step_current()
+        for node in graph.nodes:  # a grad is complete once every consumer has run
+            consumers = [c for c in graph.succ[node] if graph.nodes[c]["kind"] != "output"]
+            waiting = any(c not in ran for c in consumers)
+            assert view.node_item(node).is_grad_waiting() is waiting, node
         assert graph_tab.inspector.node_id == current
         for u, v in graph.edges:
             carries = v in ran or graph.nodes[v]["kind"] == "output"
@@ -43,6 +47,7 @@ def test_step_visits_every_node_once_and_dims_edges_without_gradient(graph_tab, 
         stepper.back_button.click()
     assert view.step_current() is None
     assert not any(view.edge_item(u, v).is_dimmed() for u, v in graph.edges)
+    assert not any(view.node_item(n).is_grad_waiting() for n in graph.nodes)
 
 
 def test_inspector_shows_each_steps_chain_rule_with_torchs_numbers(graph_tab, evaluate):
