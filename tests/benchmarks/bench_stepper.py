@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench_stepper.py            # ~100, 1k, 10k nodes, 5 repeats
     python tests/benchmarks/bench_stepper.py --quick    # ~100 nodes, 1 repeat (CI)
+    python tests/benchmarks/bench_stepper.py --kinds chain --repeat 3
 
 Two programs unrolled n times: ``chain`` is ``y = tanh(y * 0.9 + 0.1)`` (a path), ``fan`` is
 ``y = sin(y) * x`` (``x`` feeds every ``mul``: long edges across the whole graph). Up to 200
@@ -45,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--kinds", nargs="+", default=["chain", "fan"], choices=["chain", "fan"])
     args = parser.parse_args()
     iterations = [50] if args.quick else [50, 500, 5000]
     programs = {
@@ -58,7 +60,7 @@ def main() -> None:
     view.show()
     print("| graph | nodes | edges | steps() | step(k) | view | check | d⁴/dx⁴ graph |")
     print("|---|---|---|---|---|---|---|---|", flush=True)
-    for kind, n in ((kind, n) for kind in programs for n in iterations):
+    for kind, n in ((kind, n) for kind in args.kinds for n in iterations):
         ev = gradviz.evaluate(programs[kind].format(n=n))
         G = ev.graph
         view.set_graph(G)
