@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import torch
 
+from gradviz.core.formatting import format_shape
 from gradviz.core.gradcheck import GradCheck, compare, numeric_gradients
 from gradviz.core.interpreter import Interpreter
 from gradviz.core.limits import OUT_OF_MEMORY, Limits, is_out_of_memory
@@ -35,6 +36,8 @@ class Evaluation:
     graph: nx.DiGraph
     _live_output: torch.Tensor = field(repr=False)
     _live_leaves: dict[str, torch.Tensor] = field(repr=False)
+    grad_outputs: torch.Tensor | None = None
+    """The backward seed the user gave for a non-scalar output; None means ones."""
     _seed: int = field(default=0, repr=False)
     _limits: Limits = field(default_factory=Limits, repr=False)
 
@@ -93,7 +96,8 @@ class Evaluation:
                                       dtype=torch.float64, leaf_values=values)
             return _output_tensor(program, interpreter.run())
 
-        numeric = numeric_gradients(run, self.leaves, seed=torch.ones_like(self.output))
+        seed = torch.ones_like(self.output) if self.grad_outputs is None else self.grad_outputs
+        numeric = numeric_gradients(run, self.leaves, seed=seed)
         return {n: compare(self.grads[n], numeric[n], rtol, atol) for n in self.leaves}
 
     def _leaf(self, name: str) -> torch.Tensor:
@@ -102,11 +106,20 @@ class Evaluation:
         return self._live_leaves[name]
 
 
-def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evaluation:
+def evaluate(
+    text: str,
+    *,
+    limits: Limits | None = None,
+    seed: int = 0,
+    grad_outputs: object = None,
+) -> Evaluation:
     """Run `text` in the program language and trace d output / d every node.
 
-    Raises ProgramError (with line and column where there is one) for anything
-    the language refuses, a broken limit, or a torch error in the program.
+    ``grad_outputs`` seeds the backward pass of a non-scalar output (a number, a nested
+    list or a tensor of the output's shape); by default it is ones, so the gradients are
+    those of ``output.sum()``. Raises ProgramError (with line and column where there is
+    one) for anything the language refuses, a broken limit, a torch error in the program,
+    or a ``grad_outputs`` that does not fit the output.
     """
     program = parse(text)
     recording = Recording()
@@ -122,6 +135,7 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
         raise ProgramError(OUT_OF_MEMORY) from None
 
     output = _output_tensor(program, result)
+    given = _grad_outputs(grad_outputs, output, result.output_name)
     bindings = [(b.label, b.value) for b in result.bindings if isinstance(b.value, torch.Tensor)]
     live_leaves: dict[str, torch.Tensor] = {}
     for b in result.bindings:
@@ -132,11 +146,16 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
         names.append(("output", output))  # a name bound in the program wins
     try:
         with torch.enable_grad():  # a caller inside torch.no_grad() still gets its gradients
-            graph = trace(output, names=names, recording=recording)
+            graph = trace(
+                output, names=names, recording=recording,
+                grad_outputs=None if given is None else [given],
+            )  # fmt: skip
     except Exception as exc:  # MemoryError too: the allocator can fail inside the tracer
         if is_out_of_memory(exc):
             raise ProgramError(f"{OUT_OF_MEMORY} (while tracing its graph)") from None
         raise
+    for node in graph.graph["outputs"]:
+        graph.nodes[node]["grad_outputs"] = "ones" if given is None else given
     # A leaf's node carries the name it was first bound to, which is its key here.
     leaf_nodes = {
         attrs["name"]: node for node, attrs in graph.nodes(data=True) if attrs["kind"] == "leaf"
@@ -160,6 +179,7 @@ def evaluate(text: str, *, limits: Limits | None = None, seed: int = 0) -> Evalu
         graph=graph,
         _live_output=output,
         _live_leaves=live_leaves,
+        grad_outputs=given,
         _seed=seed,
         _limits=limits or Limits(),
     )
@@ -177,3 +197,18 @@ def _output_tensor(program, result) -> torch.Tensor:
         raise program.error_at(where, message)
     raise ProgramError(message)
 
+
+def _grad_outputs(value: object, output: torch.Tensor, name: str | None) -> torch.Tensor | None:
+    """``value`` as a seed tensor shaped like ``output``, or a ProgramError saying why not."""
+    if value is None:
+        return None
+    try:
+        seed = torch.as_tensor(value, dtype=output.dtype).detach()
+    except (TypeError, ValueError, RuntimeError):
+        raise ProgramError("grad_outputs must be a number or a (nested) list of numbers") from None
+    if seed.shape != output.shape:
+        raise ProgramError(
+            f"grad_outputs has shape {format_shape(seed.shape)}, but the output "
+            f"{name or 'output'} has shape {format_shape(output.shape)}"
+        )
+    return seed

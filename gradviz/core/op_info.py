@@ -287,6 +287,8 @@ class ChainTerm:
     contribution: object
     uses: int = 1
     output_nr: int = 0
+    parts: tuple = ()
+    """The contributions of each use, when the consumer used the node more than once."""
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ def chain_rule_terms(G: nx.DiGraph, node: str) -> ChainRule:
         c_attrs = G.nodes[consumer]
         upstream = c_attrs.get("grad")
         contribution = _edge_gradient(data)
+        parts = tuple(c for c in data.get("contributions") or () if c is not None)
         terms.append(
             ChainTerm(
                 consumer=consumer,
@@ -342,6 +345,7 @@ def chain_rule_terms(G: nx.DiGraph, node: str) -> ChainRule:
                 contribution=contribution,
                 uses=max(1, len(data.get("contributions") or [])),
                 output_nr=int(data.get("output_nr") or 0),
+                parts=parts if len(parts) > 1 else (),
             )
         )
     return ChainRule(terms, total)

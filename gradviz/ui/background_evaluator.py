@@ -66,13 +66,15 @@ class BackgroundEvaluator(QObject):
     def busy(self) -> bool:
         return self._busy
 
-    def submit(self, text: str) -> int:
-        """Queue ``text`` for evaluation, superseding any request still in flight."""
+    def submit(self, text: str, grad_outputs: object = None) -> int:
+        """Queue ``text`` for evaluation, superseding any request still in flight.
+
+        ``grad_outputs`` seeds a non-scalar output's backward (see ``gradviz.evaluate``)."""
         self._latest_id += 1
         request_id = self._pending = self._latest_id
         if not self._busy:
             self._busy_timer.start()
-        self._pool.start(lambda: self._run(request_id, text))
+        self._pool.start(lambda: self._run(request_id, text, grad_outputs))
         return request_id
 
     def cancel(self) -> None:
@@ -85,13 +87,13 @@ class BackgroundEvaluator(QObject):
         self.cancel()
         self._pool.waitForDone()
 
-    def _run(self, request_id: int, text: str) -> None:
+    def _run(self, request_id: int, text: str, grad_outputs: object) -> None:
         """Worker side: touches nothing but ``evaluate`` and the results' signals."""
         if request_id != self._latest_id:
             return
         start = time.perf_counter()
         try:
-            evaluation = evaluate(text)
+            evaluation = evaluate(text, grad_outputs=grad_outputs)
         except Exception as exc:  # every failure is reported, none may kill the worker
             self._results.failed.emit(request_id, exc)
         else:

@@ -37,6 +37,8 @@ _MOVE, _LINE, _CURVE, _CURVE_DATA = 0, 1, 2, 3
 _WINDING = 1
 HIGHLIGHT_WIDTH = 2.4
 HOVER_PEN_WIDTH = 2.6
+PARTIAL_UPDATE_MAX = 32
+"""More changed edges than this repaint the whole batch at once."""
 
 
 def path_from_records(records: np.ndarray) -> QPainterPath:
@@ -95,6 +97,7 @@ class EdgeBatch(QGraphicsItem):
         self._nonfinite = np.array(nonfinite, dtype=bool).reshape(-1)
         self._special = np.zeros(len(self.keys), dtype=bool)  # highlighted or hovered
         self._lit = np.zeros(len(self.keys), dtype=bool)  # highlighted
+        self._dimmed = np.zeros(len(self.keys), dtype=bool)  # no gradient along it yet
         self._highlighted: set[int] = set()
         self._hovered: int | None = None
         margin = HOVER_WIDTH + ARROW_HALF_WIDTH
@@ -138,6 +141,23 @@ class EdgeBatch(QGraphicsItem):
 
     def hovered(self) -> int | None:
         return self._hovered
+
+    def is_dimmed(self, i: int) -> bool:
+        return bool(self._dimmed[i])
+
+    def set_dimmed_edges(self, dimmed: np.ndarray) -> None:
+        """Which edges are drawn faint (one bool per edge). A stepper step changes a few
+        edges: only their boxes are repainted, not the whole cached batch."""
+        dimmed = np.asarray(dimmed, dtype=bool).reshape(-1)
+        changed = np.flatnonzero(dimmed != self._dimmed)
+        if not changed.size:
+            return
+        self._dimmed = dimmed.copy()
+        if changed.size > PARTIAL_UPDATE_MAX:
+            self.update()
+            return
+        for i in changed.tolist():
+            self.update(self._edge_rect(i))
 
     def set_hovered(self, i: int | None) -> None:
         if i == self._hovered:
@@ -252,25 +272,36 @@ class EdgeBatch(QGraphicsItem):
         if straight:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         owners = self._owner[shown]
-        special = self._special[owners]
-        bad = self._nonfinite[owners]
-        for color, chosen in ((palette.EDGE, ~bad & ~special), (palette.NONFINITE, bad & ~special)):
-            self._draw(painter, shown[chosen], arrows, color, PEN_WIDTH, top, bottom, straight)
+        for (color, chosen), (_, with_arrow) in zip(
+            self._plain_groups(owners), self._plain_groups(arrows), strict=True
+        ):
+            self._draw(
+                painter, shown[chosen], arrows[with_arrow], color, PEN_WIDTH, top, bottom, straight
+            )
         hovered = -1 if self._hovered is None else self._hovered
         lit = self._lit[owners] & (owners != hovered)  # on top of the rest, in one go
         lit_arrows = arrows[self._lit[arrows] & (arrows != hovered)]
         if lit.any() or lit_arrows.size:
             self._draw(
                 painter, shown[lit], lit_arrows, palette.SELECTED, HIGHLIGHT_WIDTH,
-                top, bottom, straight, True,
+                top, bottom, straight,
             )  # fmt: skip
         if hovered >= 0:
             self._draw(
                 painter, shown[owners == hovered], arrows[arrows == hovered], palette.EDGE_HOVER,
-                HOVER_PEN_WIDTH, top, bottom, straight, True,
+                HOVER_PEN_WIDTH, top, bottom, straight,
             )  # fmt: skip
         if straight:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+
+    def _plain_groups(self, edges: np.ndarray) -> list[tuple[QColor, np.ndarray]]:
+        """Colour and mask over ``edges`` for the edges neither highlighted nor hovered."""
+        plain, dimmed, bad = ~self._special[edges], self._dimmed[edges], self._nonfinite[edges]
+        return [
+            (palette.EDGE_DIM, plain & dimmed),
+            (palette.EDGE, plain & ~dimmed & ~bad),
+            (palette.NONFINITE, plain & ~dimmed & bad),
+        ]
 
     def _draw(
         self,
@@ -282,7 +313,6 @@ class EdgeBatch(QGraphicsItem):
         top: float,
         bottom: float,
         straight: bool,
-        own_arrows: bool = False,
     ) -> None:
         if segments.size:
             pen = QPen(color, width)
@@ -294,10 +324,6 @@ class EdgeBatch(QGraphicsItem):
             records = _distinct(records, per, painter.worldTransform().m11())
             for chunk in _chunks(records, per):
                 painter.drawPath(path_from_records(chunk))
-        if not own_arrows and arrows.size:
-            owner_bad = self._nonfinite[arrows]
-            keep = ~self._special[arrows] & (owner_bad == (color == palette.NONFINITE))
-            arrows = arrows[keep]
         if arrows.size:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(color)
@@ -453,6 +479,9 @@ class BatchedEdge:
 
     def is_highlighted(self) -> bool:
         return self._batch.is_highlighted(self._index)
+
+    def is_dimmed(self) -> bool:
+        return self._batch.is_dimmed(self._index)
 
     def set_highlighted(self, on: bool) -> None:
         self._batch.set_highlighted(self._index, on)

@@ -67,6 +67,7 @@ class EdgeItem(QGraphicsItem):
         self.nonfinite = nonfinite
         self._highlighted = False
         self._hovered = False
+        self._dimmed = False
         self.setAcceptHoverEvents(True)
 
     def _geometry(self) -> tuple[QPainterPath, QPolygonF]:
@@ -94,6 +95,15 @@ class EdgeItem(QGraphicsItem):
         """Drawn in the selection colour: the edge touches the selected card."""
         if on != self._highlighted:
             self._highlighted = on
+            self.update()
+
+    def is_dimmed(self) -> bool:
+        return self._dimmed
+
+    def set_dimmed(self, on: bool) -> None:
+        """Drawn faint: the backward stepper has not yet sent a gradient along this edge."""
+        if on != self._dimmed:
+            self._dimmed = on
             self.update()
 
     # -- QGraphicsItem ----------------------------------------------------------------
@@ -125,6 +135,8 @@ class EdgeItem(QGraphicsItem):
         color, width = palette.EDGE, PEN_WIDTH
         if self.nonfinite:
             color = palette.NONFINITE
+        if self._dimmed:
+            color = palette.EDGE_DIM
         if self._highlighted:
             color, width = palette.SELECTED, 2.4
         if self._hovered:
@@ -132,6 +144,8 @@ class EdgeItem(QGraphicsItem):
         path, arrow = self._geometry()
         pen = QPen(color, width)
         pen.setCosmetic(True)  # a fixed pixel width keeps overview edges visible
+        if self._dimmed and color == palette.EDGE_DIM:
+            pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(path)

@@ -14,24 +14,37 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gradviz import Evaluation, ProgramError
+from gradviz.core.backward_steps import BackwardStep
 from gradviz.core.formatting import format_tensor
+from gradviz.core.gradcheck import MAX_CHECKED_ELEMENTS, GradCheck
+from gradviz.core.literal import parse_numbers
+from gradviz.ui.background_call import BackgroundCall, single_thread_pool
 from gradviz.ui.background_evaluator import BackgroundEvaluator
+from gradviz.ui.derivative_controls import DerivativeControls, derivative_symbol
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_filter_bar import GraphFilterBar
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
+from gradviz.ui.jacobian_table import EMPTY_TEXT as NO_JACOBIAN
+from gradviz.ui.jacobian_table import MAX_COLUMNS, MAX_ROWS, JacobianTable, fits
+from gradviz.ui.stepper_bar import StepperBar
 from gradviz.ui.theme import message_style
 
 AUTO_EVALUATE_DELAY_MS = 800
+CHECK_BUDGET_SECONDS = 5.0
+"""The numeric gradient check re-runs the program twice per leaf element; it is skipped when
+that would take longer than this (estimated from the evaluation's own time)."""
 EMPTY_PROGRAM_HINT = (
     "Nothing to evaluate yet. Type a program such as <code>a = 5; y = a**2</code> and press"
     " Ctrl+Enter, or pick one from the Examples menu."
@@ -70,6 +83,8 @@ class GraphTab(QWidget):
         self._evaluated_text: str | None = None
         self._message_is_error = False
         self._graph: nx.DiGraph | None = None  # as traced; the view may show it filtered
+        self._evaluation: Evaluation | None = None  # the one on screen, if any
+        self._checks: tuple[nx.DiGraph, dict[str, GradCheck]] | None = None
 
         self.editor = ProgramEditor()
         self.evaluate_button = QPushButton("Evaluate")
@@ -83,6 +98,19 @@ class GraphTab(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
+        self.grad_outputs_edit = QLineEdit()
+        self.grad_outputs_edit.setObjectName("gradOutputs")
+        self.grad_outputs_edit.setPlaceholderText("ones (default), or e.g. [1, 0, -1]")
+        self.grad_outputs_edit.setToolTip(
+            "The vector v that seeds the backward pass of a non-scalar output: every grad is"
+            " then vᵀ·J. Empty means ones. Press Enter to re-evaluate."
+        )
+        self._seed_row = QWidget()
+        seed_layout = QHBoxLayout(self._seed_row)
+        seed_layout.setContentsMargins(0, 0, 0, 0)
+        seed_layout.addWidget(QLabel("grad_outputs"))
+        seed_layout.addWidget(self.grad_outputs_edit, stretch=1)
+        self._seed_row.hide()  # only for non-scalar outputs
 
         self.graph_view = GraphView()
         self.title_label = QLabel()
@@ -107,9 +135,22 @@ class GraphTab(QWidget):
         self.inspector = NodeInspector()
         self.graph_view.setAccessibleName("Autograd graph")
         self.inspector.setAccessibleName("Node inspector")
+        self.jacobian_table = JacobianTable()
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("graphTabSideTabs")
+        self.side_tabs.addTab(self.inspector, "Node")
+        self.side_tabs.addTab(self.jacobian_table, "Jacobian")
+        self.stepper = StepperBar()
+        self.derivatives = DerivativeControls()
 
         self._auto_timer = QTimer(self, singleShot=True, interval=AUTO_EVALUATE_DELAY_MS)
         self._evaluator = BackgroundEvaluator(self)
+        self._check_pool = single_thread_pool(self)
+        self._checker = BackgroundCall(self._check_pool, self)
+        # Derivative graphs run autograd on the evaluation's live graph: one at a time.
+        self._live_pool = single_thread_pool(self)
+        self._derivative_call = BackgroundCall(self._live_pool, self)
+        self._jacobian_call = BackgroundCall(self._live_pool, self)
 
         self.setFocusProxy(self.editor)  # focusing the tab means: ready to type
         self._build_layout()
@@ -122,6 +163,7 @@ class GraphTab(QWidget):
         program_bar.addWidget(self.auto_evaluate)
         program_bar.addWidget(self.evaluate_button)
         program_pane = _pane(program_bar, self.editor, (6, 6, 0, 0))
+        program_pane.layout().addWidget(self._seed_row)
         program_pane.layout().addWidget(self.error_label)
 
         graph_bar = QHBoxLayout()
@@ -131,13 +173,17 @@ class GraphTab(QWidget):
         graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
         graph_pane = _pane(graph_bar, self.graph_view, (6, 6, 6, 6))
+        step_bar = QHBoxLayout()
+        step_bar.addWidget(self.stepper, stretch=1)
+        step_bar.addWidget(self.derivatives)
+        graph_pane.layout().insertLayout(1, step_bar)
 
         # Programs are a few lines, so editor and inspector share the left column and the
         # graph, the point of the tab, gets most of the width.
         side = QSplitter(Qt.Orientation.Vertical)
         side.setObjectName("graphTabSide")
         side.addWidget(program_pane)
-        side.addWidget(self.inspector)
+        side.addWidget(self.side_tabs)
         side.setSizes([300, 450])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.setObjectName("graphTabSplitter")
@@ -159,11 +205,25 @@ class GraphTab(QWidget):
         self._evaluator.succeeded.connect(self._on_evaluated)
         self._evaluator.failed.connect(self._on_failed)
         self._evaluator.busy_changed.connect(self.busy_bar.setVisible)
+        self._checker.finished.connect(self._on_checked)
+        self._checker.failed.connect(
+            lambda exc: self.status_message.emit(f"Gradient check failed to run: {exc}")
+        )
         self.graph_view.node_selected.connect(self._inspect)
         self.color_by_grad.toggled.connect(self.graph_view.set_color_by_grad)
         self.fit_button.clicked.connect(self.graph_view.fit)
         self.filter_bar.changed.connect(self._show_filtered)
         self.graph_view.node_activated.connect(self.filter_bar.activate)
+        self.stepper.step_changed.connect(self._show_step)
+        self.stepper.bind_keys(self.graph_view)
+        self.derivatives.changed.connect(self._show_derivative)
+        self._derivative_call.finished.connect(self._on_derivative_graph)
+        self._derivative_call.failed.connect(self._show_failure)
+        self.grad_outputs_edit.returnPressed.connect(self.evaluate_text)
+        self._jacobian_call.finished.connect(self._on_jacobian)
+        self._jacobian_call.failed.connect(
+            lambda exc: self.jacobian_table.show_message(f"The Jacobian failed: {exc}")
+        )
 
     # -- public ---------------------------------------------------------------------------
 
@@ -191,17 +251,20 @@ class GraphTab(QWidget):
             self._show_message(EMPTY_PROGRAM_HINT, False, Qt.TextFormat.RichText)
             self.status_message.emit("Nothing to evaluate")
             return
+        seed_text = self.grad_outputs_edit.text().strip()
+        try:
+            seed = parse_numbers(seed_text, "grad_outputs") if seed_text else None
+        except ProgramError as exc:
+            self._show_failure(exc)
+            return
         self.status_message.emit("Evaluating…")
-        self._evaluator.submit(text)
+        self._evaluator.submit(text, grad_outputs=seed)
 
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
         """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
         self._evaluator.cancel()  # whatever is shown last wins over an older request
-        self._graph = graph
-        self.filter_bar.set_source(graph)
-        self._show_filtered()
-        self.title_label.setText(title)
-        self.graph_shown.emit(graph)
+        self._set_evaluation(None)
+        self._display(graph, title)
 
     def inspect_node(self, node_id: str) -> None:
         """Select ``node_id`` in the view and show it in the inspector, as a click would."""
@@ -221,13 +284,22 @@ class GraphTab(QWidget):
         """Stop the evaluation thread; the window calls this when it closes."""
         self._auto_timer.stop()
         self._evaluator.shutdown()
+        for call in (self._checker, self._derivative_call, self._jacobian_call):
+            call.cancel()
+        for pool in (self._check_pool, self._live_pool):
+            pool.waitForDone()
 
     # -- slots ----------------------------------------------------------------------------
 
     @Slot()
     def _show_filtered(self) -> None:
+        """Draw the traced graph as the Constants / Group-by-module toggles say."""
         self.inspector.clear()
-        self.graph_view.set_graph(self.filter_bar.shown(self._graph))  # focus stays put
+        shown = self.filter_bar.shown(self._graph)
+        self.graph_view.set_graph(shown)  # focus stays put: the user may still be typing
+        self.stepper.set_graph(shown)
+        if self._checks is not None and self._checks[0] is self._graph:
+            self.graph_view.set_gradient_checks(self._checks[1])
         opened = self.filter_bar.take_focus()  # a double-clicked box: keep it in view
         if opened is not None:
             self.inspect_node(opened)
@@ -239,18 +311,21 @@ class GraphTab(QWidget):
 
     @Slot(object, float)
     def _on_evaluated(self, evaluation: Evaluation, seconds: float) -> None:
-        name = evaluation.output_name or "output"
-        value = html.escape(format_tensor(evaluation.output))
-        title = f"output <b>{html.escape(name)}</b> = {value}"
         try:
-            self.show_graph(evaluation.graph, title)
+            self._evaluator.cancel()
+            self._set_evaluation(evaluation)
+            self._display(evaluation.graph, _evaluation_title(evaluation))
         except Exception as exc:  # a drawing bug must not take the app down
             self._show_failure(exc)
             return
         self.editor.clear_error()
         self._show_message("", False)
         nodes = evaluation.graph.number_of_nodes()
-        self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes")
+        skipped = self._check_gradients(evaluation, seconds)
+        self._compute_jacobian(evaluation)
+        seeded = bool(self.grad_outputs_edit.text().strip())
+        self._seed_row.setVisible(evaluation.output.numel() > 1 or seeded)
+        self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes{skipped}")
 
     @Slot(object)
     def _on_failed(self, exc: Exception) -> None:
@@ -258,12 +333,130 @@ class GraphTab(QWidget):
 
     @Slot(str)
     def _inspect(self, node_id: str) -> None:
+        self.side_tabs.setCurrentWidget(self.inspector)
         try:
             self.inspector.show_node(self.graph_view.graph, node_id)
         except Exception as exc:
             self._show_failure(exc)
 
+    @Slot(object)
+    def _show_step(self, step: BackwardStep | None) -> None:
+        if step is None:
+            self.graph_view.set_step_state(None, None)
+            return
+        # The stepper's outline marks the node; a selection would paint its edges blue
+        # and hide which of them carry gradient yet.
+        self.graph_view.select_node(None)
+        self.graph_view.set_step_state(step.node, step.done_edges, step.waiting)
+        self._inspect(step.node)
+
+    @Slot(object)
+    def _on_checked(self, result: tuple[nx.DiGraph, dict[str, GradCheck]]) -> None:
+        graph, checks = result
+        leaf_node = {a["name"]: n for n, a in graph.nodes(data=True) if a["kind"] == "leaf"}
+        shown = {leaf_node[name]: c for name, c in checks.items() if name in leaf_node}
+        self._checks = (graph, shown)
+        if graph is not self._graph:
+            return
+        self.graph_view.set_gradient_checks(shown)
+        failed = sorted(name for name, c in checks.items() if name in leaf_node and not c.ok)
+        if failed:  # a pass is said by the badges; a failure also deserves the status line
+            self.status_message.emit(
+                f"Gradient check ✗ for {', '.join(failed)}: autograd disagrees with finite"
+                " differences (hover the badge for the numbers)"
+            )
+
+    @Slot(str, int)
+    def _show_derivative(self, leaf: str, order: int) -> None:
+        evaluation = self._evaluation
+        if evaluation is None:
+            return
+        if order == 1:
+            self._derivative_call.cancel()
+            self._display(evaluation.graph, _evaluation_title(evaluation))
+            return
+        symbol = derivative_symbol(evaluation.output_name or "y", leaf, order)
+        self.status_message.emit(f"Computing {symbol}…")
+        self._derivative_call.submit(
+            lambda: (evaluation, leaf, order, evaluation.derivative_graph(leaf, order))
+        )
+
+    @Slot(object)
+    def _on_derivative_graph(self, result: tuple[Evaluation, str, int, nx.DiGraph]) -> None:
+        evaluation, leaf, order, graph = result
+        chosen = (self.derivatives.leaf(), self.derivatives.order())
+        if evaluation is not self._evaluation or chosen != (leaf, order):
+            return
+        y = evaluation.output_name or "y"
+        (out,) = graph.graph["outputs"]
+        value = format_tensor(graph.nodes[out]["value"])
+        title = f"<b>{html.escape(derivative_symbol(y, leaf, order))}</b> = {html.escape(value)}"
+        leaf_node = next(
+            (a for a in graph.nodes.values() if a["kind"] == "leaf" and a["name"] == leaf), None
+        )
+        if leaf_node is not None and leaf_node["grad"] is not None:
+            nxt = derivative_symbol(y, leaf, order + 1)
+            title += (
+                f" · the graph that computes it; {html.escape(leaf)}'s grad here is"
+                f" {html.escape(nxt)} = {html.escape(format_tensor(leaf_node['grad']))}"
+            )
+        self._display(graph, title)
+        self.status_message.emit(f"{derivative_symbol(y, leaf, order)} = {value}")
+
     # -- helpers --------------------------------------------------------------------------
+
+    def _set_evaluation(self, evaluation: Evaluation | None) -> None:
+        """The evaluation whose graphs the tab shows; the order selector offers its leaves."""
+        self._evaluation = evaluation
+        self._checks = None
+        for call in (self._checker, self._derivative_call, self._jacobian_call):
+            call.cancel()
+        if evaluation is None:
+            self.jacobian_table.show_message(NO_JACOBIAN)
+        scalar = evaluation is not None and evaluation.output.numel() == 1
+        leaves = [n for n, t in evaluation.leaves.items() if t.numel() == 1] if scalar else []
+        self.derivatives.set_leaves(leaves)
+
+    def _compute_jacobian(self, evaluation: Evaluation) -> None:
+        """The Jacobian table for small outputs, off the GUI thread (one backward per row)."""
+        rows = evaluation.output.numel()
+        columns = sum(leaf.numel() for leaf in evaluation.leaves.values())
+        if not fits(rows, columns):
+            self.jacobian_table.show_message(
+                f"No table: the Jacobian is {rows:,} × {columns:,}; the table shows up to"
+                f" {MAX_ROWS} output × {MAX_COLUMNS} leaf elements."
+            )
+            return
+        self.jacobian_table.show_message("Computing the Jacobian…")
+        self._jacobian_call.submit(lambda: (evaluation, evaluation.jacobian(MAX_ROWS)))
+
+    @Slot(object)
+    def _on_jacobian(self, result: tuple[Evaluation, dict]) -> None:
+        evaluation, jacobian = result
+        if evaluation is self._evaluation:
+            name = evaluation.output_name or "output"
+            self.jacobian_table.set_jacobian(jacobian, name, tuple(evaluation.output.shape))
+
+    def _display(self, graph: nx.DiGraph | None, title: str) -> None:
+        self._graph = graph
+        self.filter_bar.set_source(graph)
+        self._show_filtered()
+        self.title_label.setText(title)
+        self.graph_shown.emit(graph)
+
+    def _check_gradients(self, evaluation: Evaluation, seconds: float) -> str:
+        """Compare every leaf's gradient with float64 finite differences, off the GUI thread.
+
+        Returns a note for the status line when the check is skipped as too slow, else "".
+        """
+        elements = sum(leaf.numel() for leaf in evaluation.leaves.values())
+        if not elements:
+            return ""
+        if elements > MAX_CHECKED_ELEMENTS or 2 * elements * seconds > CHECK_BUDGET_SECONDS:
+            return f" · gradient check skipped ({elements:,} leaf elements: too slow)"
+        graph = evaluation.graph
+        self._checker.submit(lambda: (graph, evaluation.check_gradients()))
+        return ""
 
     def _show_failure(self, exc: Exception) -> None:
         if isinstance(exc, ProgramError):
@@ -286,3 +479,8 @@ class GraphTab(QWidget):
         self._message_is_error = error
         self.error_label.setStyleSheet(message_style(error))
         self.error_label.setVisible(bool(text))
+
+
+def _evaluation_title(evaluation: Evaluation) -> str:
+    name = evaluation.output_name or "output"
+    return f"output <b>{html.escape(name)}</b> = {html.escape(format_tensor(evaluation.output))}"

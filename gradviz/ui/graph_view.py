@@ -8,7 +8,7 @@ are built when asked for, not per item up front, to keep large graphs quick to l
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from enum import Enum
 
@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.formatting import LogScale, grad_magnitude
+from gradviz.core.gradcheck import GradCheck
 from gradviz.core.layout import Layout, layered_layout
 from gradviz.ui import palette
+from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import ARROW_LENGTH, EdgeItem, Point, edge_tooltip
 from gradviz.ui.legend import GraphLegend
@@ -117,6 +119,7 @@ class GraphView(QGraphicsView):
         self._batch: EdgeBatch | None = None
         self._bounds = QRectF()
         self._selected: str | None = None
+        self._step_current: str | None = None
         self._color_by_grad = False
         self._grad_scale: LogScale | None = None
         self._fit_mode = FitMode.READABLE
@@ -164,6 +167,7 @@ class GraphView(QGraphicsView):
         self._edges.clear()
         self._batch = None
         self._selected = None
+        self._step_current = None
         self._grad_scale = None
         self.graph, self.graph_layout = graph, layout
         if layout is None:
@@ -328,6 +332,45 @@ class GraphView(QGraphicsView):
         for item in self.scene().items():
             item.update()  # drops each item's device-coordinate cache
         self._legend.update()
+
+    def set_step_state(
+        self,
+        current: str | None,
+        done_edges: Collection[tuple[str, str]] | None,
+        waiting: Collection[str] = (),
+    ) -> None:
+        """Backward stepper: outline ``current``, dim every edge not in ``done_edges`` and the
+        grad of every ``waiting`` node (its gradient is not complete yet).
+
+        ``None`` for both ends stepping: nothing outlined or dimmed. Only item state changes,
+        the scene is not rebuilt, so a step costs a repaint whatever the graph's size.
+        """
+        if current is not None and current not in self._nodes:
+            raise KeyError(current)
+        if self._step_current is not None:
+            self._nodes[self._step_current].set_step_current(False)
+        self._step_current = current
+        if current is not None:
+            self._nodes[current].set_step_current(True)
+        for node, item in self._nodes.items():
+            item.set_grad_waiting(node in waiting)
+        if self._batch is not None:
+            keys = self._batch.keys
+            dim = [False] * len(keys) if done_edges is None else [k not in done_edges for k in keys]
+            self._batch.set_dimmed_edges(np.array(dim, dtype=bool))
+        else:
+            for key, item in self._edges.items():
+                item.set_dimmed(done_edges is not None and key not in done_edges)
+
+    def set_gradient_checks(self, checks: Mapping[str, GradCheck] | None) -> None:
+        """A ✓/✗ badge on each leaf card named in ``checks`` (by node id); None removes all."""
+        checks = checks or {}
+        for node, item in self._nodes.items():
+            item.set_check(checks.get(node))
+
+    def step_current(self) -> str | None:
+        """The node the backward stepper outlines, if any."""
+        return self._step_current
 
     def set_color_by_grad(self, on: bool) -> None:
         """Colour cards by |grad| on a log scale (viridis) instead of by kind."""
@@ -528,7 +571,8 @@ class GraphView(QGraphicsView):
     def _tooltip_at(self, pos: QPoint) -> str:
         item, g = self._item_at(pos), self.graph
         if isinstance(item, NodeItem):
-            return node_tooltip(g.nodes[item.node_id])
+            check = "" if item.check is None else "<br>" + check_tooltip(item.check)
+            return node_tooltip(g.nodes[item.node_id]) + check
         if isinstance(item, (EdgeItem, BatchedEdge)):
             u, v = item.source, item.target
             return edge_tooltip(g.nodes[u], g.nodes[v], g.edges[u, v])

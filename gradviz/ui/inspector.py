@@ -172,10 +172,20 @@ def _term_html(term: ChainTerm) -> str:
     uses = f" ({term.uses} uses)" if term.uses > 1 else ""
     contribution = html.escape(format_tensor(term.contribution))
     if term.local is None:
-        return f"• <b>{who}</b>{uses}: contribution {contribution}"
+        return f"• <b>{who}</b>{uses}: contribution {contribution}" + _uses_html(term)
     local = html.escape(term.local_formula or format_tensor(term.local))
     upstream = html.escape(format_tensor(term.upstream))
-    return f"• <b>{who}</b>{uses}: upstream {upstream} × local {local} = {contribution}"
+    line = f"• <b>{who}</b>{uses}: upstream {upstream} × local {local} = {contribution}"
+    return line + _uses_html(term)
+
+
+def _uses_html(term: ChainTerm) -> str:
+    """The accumulation inside one consumer, e.g. x·x: ``the 2 uses add up: 3 + 3 = 6``."""
+    if not term.parts:
+        return ""
+    parts = " + ".join(html.escape(format_tensor(p)) for p in term.parts)
+    total = html.escape(format_tensor(term.contribution))
+    return f"<br>&nbsp;&nbsp;&nbsp;the {len(term.parts)} uses add up: {parts} = {total}"
 
 
 def chain_rule_html(G: nx.DiGraph, node_id: str) -> str:
@@ -186,7 +196,9 @@ def chain_rule_html(G: nx.DiGraph, node_id: str) -> str:
     me = html.escape(str(attrs.get("label") or node_id))
     total = html.escape(format_tensor(rule.total))
     if rule.is_seed:
-        return f"∂{out}/∂{me} = {total}: the seed that starts the backward pass."
+        given = attrs.get("grad_outputs")
+        source = " (grad_outputs = ones, the default)" if isinstance(given, str) else ""
+        return f"∂{out}/∂{me} = {total}: the seed that starts the backward pass{source}."
     if attrs.get("kind") == "constant":
         return "A constant: no gradient flows into it."
     if rule.total is None and not rule.terms:

@@ -29,8 +29,10 @@ from gradviz.core.formatting import (
     has_nonfinite,
     is_listed,
 )
+from gradviz.core.gradcheck import GradCheck
 from gradviz.core.op_info import op_info
 from gradviz.ui import palette
+from gradviz.ui.check_badge import BADGE_SIZE, paint_badge
 
 CARD_MAX_ELEMS = 4
 CARD_DIGITS = 3
@@ -83,7 +85,18 @@ class CardText:
 def card_text(attrs: dict) -> CardText:
     """What a node's card says: label, the variable an op is bound to, shape, value, grad."""
     keys = _VALUE_KEYS.get(attrs.get("kind"), _VALUE_KEYS[None])
-    return _card_text_with(attrs, ((key, _card_value(attrs.get(key))) for key in keys))
+    return _card_text_with(
+        attrs, ((key, _seed_text(attrs, key) or _card_value(attrs.get(key))) for key in keys)
+    )
+
+
+def _seed_text(attrs: dict, key: str) -> str | None:
+    """A non-scalar output seeded by default says ``ones`` rather than listing 1s."""
+    seeded = attrs.get("kind") == "output" and isinstance(attrs.get("grad_outputs"), str)
+    grad = attrs.get("grad")
+    if key == "grad" and seeded and isinstance(grad, torch.Tensor) and grad.numel() > 1:
+        return str(attrs["grad_outputs"])
+    return None
 
 
 def _card_value(value: object) -> str:
@@ -123,9 +136,10 @@ def card_texts(graph) -> tuple[dict, dict]:
         grad_checked = False  # a batched grad row tells whether it is finite
         for key in keys:
             value = attrs.get(key)
-            array = _small_array(value)
+            seed = _seed_text(attrs, key)
+            array = None if seed else _small_array(value)
             if array is None:
-                rows.append([key, _card_value(value)])
+                rows.append([key, seed or _card_value(value)])
             else:
                 row = [key, None, False]  # text, and whether it holds NaN or inf
                 rows.append(row)
@@ -326,6 +340,9 @@ class NodeItem(QGraphicsItem):
         self._bounds = self._rect.adjusted(-2, -2, 2 + extra, 2 + extra)
         self._header_color = palette.kind_color(self.kind)
         self._selected = False
+        self._step_current = False
+        self._grad_waiting = False
+        self.check: GradCheck | None = None
         self._fitted: tuple[str, str, list[tuple[str, str]]] | None = None
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -372,6 +389,30 @@ class NodeItem(QGraphicsItem):
             self._selected = selected
             self.update()
 
+    def is_step_current(self) -> bool:
+        return self._step_current
+
+    def set_step_current(self, on: bool) -> None:
+        """Outlined in the stepper colour: this node runs its backward at the current step."""
+        if on != self._step_current:
+            self._step_current = on
+            self.update()
+
+    def is_grad_waiting(self) -> bool:
+        return self._grad_waiting
+
+    def set_grad_waiting(self, on: bool) -> None:
+        """Grad drawn faint: the stepper has not yet reached this node, its grad is not in."""
+        if on != self._grad_waiting:
+            self._grad_waiting = on
+            self.update()
+
+    def set_check(self, check: GradCheck | None) -> None:
+        """Show a ✓/✗ badge for this leaf's numeric gradient check (None removes it)."""
+        if check is not self.check:
+            self.check = check
+            self.update()
+
     def displayed_rows(self) -> list[tuple[str, str]]:
         """The (key, text) rows as drawn, after eliding."""
         return list(self._fitted_text()[2])
@@ -404,13 +445,20 @@ class NodeItem(QGraphicsItem):
         painter.drawPath(self._outline)
         painter.fillPath(self._band, self._header_color)
         self._paint_text(painter)
+        if self.check is not None:
+            r = self._rect
+            top = r.top() + (HEADER_H - BADGE_SIZE) / 2
+            badge = QRectF(r.right() - PAD_X / 2 - BADGE_SIZE, top, BADGE_SIZE, BADGE_SIZE)
+            paint_badge(painter, badge, self.check.ok)
         painter.setPen(border)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._outline)  # again, so the band and text do not cover the border
 
     def _border_pen(self) -> QPen:
         """Cosmetic (fixed pixel width), so borders neither vanish nor bloat with zoom."""
-        if self._selected:
+        if self._step_current:
+            pen = QPen(palette.STEP_CURRENT, 3.0)
+        elif self._selected:
             pen = QPen(palette.SELECTED, 3.0)
         elif self.nonfinite:
             pen = QPen(palette.NONFINITE, 2.5)
@@ -422,7 +470,8 @@ class NodeItem(QGraphicsItem):
     def _paint_text(self, painter: QPainter) -> None:
         m, r = self._metrics, self._rect
         title, tag, rows = self._fitted_text()
-        header = QRectF(r.left() + PAD_X, r.top(), r.width() - 2 * PAD_X, HEADER_H)
+        badge = BADGE_SIZE if self.check is not None else 0.0
+        header = QRectF(r.left() + PAD_X, r.top(), r.width() - 2 * PAD_X - badge, HEADER_H)
         ink = palette.text_on(self._header_color)
         painter.setPen(ink)
         painter.setFont(m.title)
@@ -440,7 +489,8 @@ class NodeItem(QGraphicsItem):
             painter.setPen(palette.TEXT_DIM)
             painter.drawText(QRectF(left, y, m.key_width, ROW_H), align, key)
             alarm = key == "grad" and self.nonfinite
-            painter.setPen(palette.NONFINITE if alarm else palette.TEXT)
+            ink = palette.NONFINITE if alarm else palette.TEXT
+            painter.setPen(palette.EDGE_DIM if key == "grad" and self._grad_waiting else ink)
             value_rect = QRectF(value_left, y, r.right() - PAD_X - value_left, ROW_H)
             painter.drawText(value_rect, align, value)
             y += ROW_H

@@ -21,6 +21,10 @@ UNKNOWN_KIND = QColor("#DDDDDD")
 
 NONFINITE = QColor("#D55E00")  # Okabe–Ito vermillion: NaN/inf gradients
 
+# Fixed colours, the same in both themes.
+STEP_CURRENT = QColor("#CC79A7")  # Okabe–Ito reddish purple: the backward stepper's node
+CHECK_OK = QColor("#009E73")  # Okabe–Ito bluish green: the gradient check passed
+
 # Neutral colours come in a light and a dark set (View → Theme). The views read them as
 # ``palette.NAME`` at paint time, so after ``use_dark()`` a repaint is all a switch takes.
 # Kind colours stay: black text on Okabe–Ito reads on both (``text_on`` picks the ink).
@@ -32,6 +36,7 @@ LIGHT: dict[str, QColor] = {
     "TEXT": QColor("#1A1A1A"),
     "TEXT_DIM": QColor("#6B6B6B"),
     "EDGE": QColor("#9A9A9A"),
+    "EDGE_DIM": QColor("#CFD2D6"),  # backward stepper: no gradient has flowed along it yet
     "EDGE_HOVER": QColor("#333333"),
     "BACKGROUND": QColor("#F4F5F7"),
     "PANEL": QColor(255, 255, 255, 225),  # the legend's see-through card
@@ -51,6 +56,7 @@ DARK: dict[str, QColor] = {
     "TEXT": QColor("#E8E8E8"),
     "TEXT_DIM": QColor("#A8ABB0"),
     "EDGE": QColor("#8C8F95"),
+    "EDGE_DIM": QColor("#3F4247"),
     "EDGE_HOVER": QColor("#F0F0F0"),
     "BACKGROUND": QColor("#1C1D20"),
     "PANEL": QColor(40, 42, 46, 225),
@@ -70,6 +76,7 @@ CARD_BORDER: QColor
 TEXT: QColor
 TEXT_DIM: QColor
 EDGE: QColor
+EDGE_DIM: QColor
 EDGE_HOVER: QColor
 BACKGROUND: QColor
 PANEL: QColor

@@ -43,3 +43,7 @@ def test_soak_small_run_prints_both_phases():
 def test_grouping_benchmark_quick_prints_both_tables():
     out = _run("bench_grouping.py", "--quick")
     assert "| MLP, 20 blocks |" in out and "| 20 blocks |" in out
+
+def test_stepper_benchmark_quick_prints_a_table():
+    out = _run("bench_stepper.py", "--quick")
+    assert "| chain" in out and "| fan" in out

@@ -66,23 +66,9 @@ def test_check_gradients_passes_on_correct_programs():
     assert max(r.max_abs_err for r in results.values()) < 1e-4
 
 
-class _WrongSquare(torch.autograd.Function):
-    """x² with a deliberately wrong backward (3x instead of 2x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * 3 * x
-
-
-def test_check_catches_a_wrong_backward():
+def test_check_catches_a_wrong_backward(wrong_square):
     x = torch.tensor([0.5, -1.5, 2.0])
-    (bad,) = check_function(_WrongSquare.apply, x)
+    (bad,) = check_function(wrong_square, x)
     assert not bad.ok and bad.max_abs_err > 0.4
     (good,) = check_function(lambda t: t * t, x)
     assert good.ok and good.max_abs_err < 1e-6

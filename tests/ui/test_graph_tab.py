@@ -102,7 +102,7 @@ def test_program_errors_are_shown_not_raised(graph_tab, evaluate, program):
 
 
 def test_unexpected_exceptions_are_shown_too(graph_tab, evaluate, monkeypatch):
-    def broken_evaluate(text):
+    def broken_evaluate(text, **options):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(background_evaluator, "evaluate", broken_evaluate)
@@ -159,11 +159,11 @@ class GatedEvaluate:
         self.gate = threading.Event()
         self.started = threading.Event()
 
-    def __call__(self, text: str):
+    def __call__(self, text: str, **options):
         if "slow" in text:
             self.started.set()
             assert self.gate.wait(timeout=30), "test never opened the gate"
-        return gradviz.evaluate(text)
+        return gradviz.evaluate(text, **options)
 
 
 @pytest.fixture

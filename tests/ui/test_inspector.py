@@ -206,3 +206,13 @@ def test_clicking_a_card_fills_the_inspector(qtbot, textbook):
         QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert inspector.node_id == b
     assert (inspector.value.text(), inspector.grad.text()) == ("6", "-12")
+
+
+def test_the_uses_inside_one_consumer_are_added_up_visibly(inspector):
+    G = gradviz.evaluate("x = 3\ny = x * x + sin(x)").graph
+    inspector.show_node(G, node_by_label(G, "x"))
+    x = torch.tensor(3.0, requires_grad=True)
+    (d_square,) = torch.autograd.grad(x * x, x)
+    # product rule: each use of x contributes the other factor, x itself
+    expected = f"the 2 uses add up: {x.item():g} + {x.item():g} = {d_square.item():g}"
+    assert expected in inspector.chain_rule.text()
