@@ -33,6 +33,9 @@ WAIT_MS = 20_000
 ELEMENTWISE = ["sin", "cos", "tanh", "sigmoid", "relu", "softplus", "square", "abs", "exp"]
 
 
+REFERENCE_PROGRAM = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
+
+
 def random_program(rng: random.Random) -> str:
     """A small valid program: leaves of one shape, a few element-wise ops, a scalar output.
 
@@ -114,9 +117,11 @@ def soak_graph(tab: GraphTab, cycles: int, warmup: int, seed: int, wait: Wait) -
     programs = [random_program(rng) for _ in range(cycles)]
     start = snapshot(tab)
     began = time.perf_counter()
-    graph_cycles(tab, programs[:warmup], wait)
+    # Both counts are taken with the same program on screen: the last random graph's own
+    # tensors and items must not pass for growth (or hide it).
+    graph_cycles(tab, programs[:warmup] + [REFERENCE_PROGRAM], wait)
     warm = snapshot(tab)
-    graph_cycles(tab, programs[warmup:], wait)
+    graph_cycles(tab, programs[warmup:] + [REFERENCE_PROGRAM], wait)
     seconds = time.perf_counter() - began
     return Phase("evaluate→draw", cycles, seconds, start, warm, snapshot(tab))
 
