@@ -10,6 +10,7 @@ import html
 
 import networkx as nx
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -26,6 +27,7 @@ from gradviz import Evaluation, ProgramError
 from gradviz.core.formatting import format_tensor
 from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.editor import ProgramEditor
+from gradviz.ui.graph_search import GraphSearch
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
 
@@ -100,6 +102,18 @@ class GraphTab(QWidget):
         self.fit_button = QPushButton("Fit")
         self.fit_button.setObjectName("fitButton")
         self.fit_button.setToolTip("Fit the whole graph in view (F)")
+        self.search = GraphSearch(self.graph_view)
+        self.load_bar = QProgressBar()
+        self.load_bar.setObjectName("loadProgress")
+        self.load_bar.setRange(0, 100)
+        self.load_bar.setMaximumWidth(160)
+        self.load_bar.setFormat("Drawing %p%")
+        self.cancel_load_button = QPushButton("Cancel")
+        self.cancel_load_button.setObjectName("cancelLoad")
+        self.cancel_load_button.setToolTip("Stop drawing the new graph; keep the one shown")
+        for widget in (self.load_bar, self.cancel_load_button):
+            widget.hide()
+        self._pending_title = ""
 
         self.inspector = NodeInspector()
 
@@ -122,9 +136,12 @@ class GraphTab(QWidget):
         graph_bar = QHBoxLayout()
         graph_bar.addWidget(self.title_label, stretch=1)
         graph_bar.addWidget(self.busy_bar)
+        graph_bar.addWidget(self.load_bar)
+        graph_bar.addWidget(self.cancel_load_button)
         graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
         graph_pane = _pane(graph_bar, self.graph_view, (6, 6, 6, 6))
+        graph_pane.layout().insertWidget(1, self.search)
 
         # Programs are a few lines, so editor and inspector share the left column and the
         # graph, the point of the tab, gets most of the width.
@@ -156,6 +173,16 @@ class GraphTab(QWidget):
         self.graph_view.node_selected.connect(self._inspect)
         self.color_by_grad.toggled.connect(self.graph_view.set_color_by_grad)
         self.fit_button.clicked.connect(self.graph_view.fit)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.search.open)
+        view = self.graph_view
+        view.graph_loaded.connect(self._on_graph_loaded)
+        view.loading_changed.connect(self.load_bar.setVisible)
+        view.loading_changed.connect(self.cancel_load_button.setVisible)
+        view.loading_progress.connect(self.load_bar.setValue)
+        view.load_failed.connect(self._show_failure)
+        self.cancel_load_button.clicked.connect(self.cancel_loading)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -187,12 +214,23 @@ class GraphTab(QWidget):
         self._evaluator.submit(text)
 
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
-        """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
+        """Draw ``graph`` (from an evaluation or another tab; None clears).
+
+        A large graph is drawn in the background: ``graph_shown`` follows once it is on
+        screen, and until then (or if cancelled) the previous graph stays, inspectable.
+        """
         self._evaluator.cancel()  # whatever is shown last wins over an older request
-        self.inspector.clear()
-        self.graph_view.set_graph(graph)  # focus stays put: the user may still be typing
-        self.title_label.setText(title)
-        self.graph_shown.emit(graph)
+        self._pending_title = title
+        self.graph_view.load_graph(graph)  # focus stays put: the user may still be typing
+        if self.graph_view.is_loading():
+            self.status_message.emit(f"Drawing {graph.number_of_nodes():,} nodes…")
+
+    @Slot()
+    def cancel_loading(self) -> None:
+        """Stop drawing a large graph; the one on screen stays."""
+        if self.graph_view.is_loading():
+            self.graph_view.cancel_loading()
+            self.status_message.emit("Drawing cancelled; the previous graph is still shown")
 
     def inspect_node(self, node_id: str) -> None:
         """Select ``node_id`` in the view and show it in the inspector, as a click would."""
@@ -200,8 +238,9 @@ class GraphTab(QWidget):
         self._inspect(node_id)
 
     def shutdown(self) -> None:
-        """Stop the evaluation thread; the window calls this when it closes."""
+        """Stop the evaluation and graph-loading threads; the window calls this when it closes."""
         self._auto_timer.stop()
+        self.graph_view.shutdown()
         self._evaluator.shutdown()
 
     # -- slots ----------------------------------------------------------------------------
@@ -225,6 +264,12 @@ class GraphTab(QWidget):
         self._show_message("", "")
         nodes = evaluation.graph.number_of_nodes()
         self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes")
+
+    @Slot(object)
+    def _on_graph_loaded(self, graph: nx.DiGraph | None) -> None:
+        self.inspector.clear()
+        self.title_label.setText(self._pending_title)
+        self.graph_shown.emit(graph)
 
     @Slot(object)
     def _on_failed(self, exc: Exception) -> None:

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 SHORTCUTS = [
     ("Ctrl+Enter", "Evaluate the program"),
     ("F", "Fit the graph in view (graph focused)"),
+    ("Ctrl+F", "Find nodes by name or op (Enter: next, Shift+Enter: previous)"),
     ("Mouse wheel", "Zoom around the cursor"),
     ("Drag", "Pan the graph"),
     ("Click a node", "Show it in the inspector"),
