@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 
 import networkx as nx
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QHelpEvent,
@@ -39,6 +39,7 @@ from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import EdgeItem, edge_tooltip
 from gradviz.ui.graph_loader import GraphLoader
 from gradviz.ui.legend import GraphLegend
+from gradviz.ui.minimap import Minimap
 from gradviz.ui.node_item import (
     TEXT_MIN_SCALE,
     CardMetrics,
@@ -72,6 +73,9 @@ CENTER_ON_SCALE = 1.0
 MATCH_COLOR = QColor(216, 27, 96)
 """Search matches: magenta, unlike every card colour (kinds, viridis) and the selection."""
 MATCH_MIN_PX = 14.0
+MINIMAP_MIN_CARDS = 300
+"""Smaller graphs fit readably enough on their own; bigger ones get a minimap."""
+MINIMAP_INSET = 8
 BACKGROUND_NODES = 2000
 """``load_graph`` prepares bigger graphs on a worker and builds their scene in slices."""
 PREPARE_SHARE = 0.5
@@ -125,6 +129,7 @@ class GraphView(QGraphicsView):
         self._legend.hide()
         self._matches: list[str] = []
         self._current_match: str | None = None
+        self._minimap = Minimap(self._shown_rect, self.pan_to, self)
         self._loading = False
         self._loader = GraphLoader(self)
         self._loader.progress.connect(self._on_prepare_progress)
@@ -254,12 +259,14 @@ class GraphView(QGraphicsView):
             self.graph, self.graph_layout = graph, None
             self._bounds = QRectF()
             self._legend.hide()
+            self._minimap.hide()
             self.setSceneRect(QRectF())
             self.viewport().update()
             self.graph_loaded.emit(graph)
             return
         self.graph, self.graph_layout = build.prepared.graph, build.prepared.layout
         self._bounds = build.bounds
+        self._update_minimap(build.prepared)
         if self._color_by_grad:
             self._apply_colors()
         self._update_legend()
@@ -364,6 +371,36 @@ class GraphView(QGraphicsView):
             corner.x() + LEGEND_INSET, corner.y() - self._legend.height() - LEGEND_INSET + 1
         )
 
+    def _update_minimap(self, prepared: PreparedScene) -> None:
+        if len(prepared.card_kinds) < MINIMAP_MIN_CARDS:
+            self._minimap.hide()
+            return
+        self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
+        self._minimap.show()
+        self._place_minimap()
+
+    def _place_minimap(self) -> None:
+        corner = self.viewport().geometry().topRight()
+        x = corner.x() - self._minimap.width() - MINIMAP_INSET
+        self._minimap.move(x, corner.y() + MINIMAP_INSET)
+
+    def minimap(self) -> Minimap:
+        return self._minimap
+
+    def _shown_rect(self) -> QRectF:
+        """The part of the scene in the viewport."""
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def pan_to(self, point: QPointF) -> None:
+        """Centre the view on a scene point, keeping the zoom (the minimap's clicks)."""
+        self._fit_mode = FitMode.OFF
+        self.centerOn(point)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
+        super().scrollContentsBy(dx, dy)
+        if self._minimap.isVisible():
+            self._minimap.update()
+
     # -- search highlights ----------------------------------------------------------------
 
     def set_search_matches(self, nodes: list[str], current: str | None) -> None:
@@ -463,6 +500,7 @@ class GraphView(QGraphicsView):
         scale = min(MAX_SCALE, max(MIN_SCALE, scale))
         self.setTransform(QTransform.fromScale(scale, scale))
         self._update_scroll_area()
+        self._minimap.update()
 
     def _update_scroll_area(self) -> None:
         """Let the graph be panned until its edge reaches the far side of the viewport."""
@@ -583,6 +621,7 @@ class GraphView(QGraphicsView):
         super().resizeEvent(event)
         self._update_scroll_area()
         self._place_legend()
+        self._place_minimap()
         self._refit()
 
 

@@ -45,8 +45,22 @@ class PreparedScene:
     edge_nonfinite: list[bool]
     edge_geometry: EdgeGeometry | None
     """The ``EdgeBatch`` arrays, for graphs with more than EDGE_ITEMS_MAX edges."""
-    cards_bounds: tuple[float, float, float, float]
-    """Left, top, right, bottom of all cards (with 2 units for the selection outline)."""
+    card_boxes: np.ndarray
+    """Centre x, centre y, width, height of every card, in ``layout.positions`` order."""
+    card_kinds: list[str | None]
+    """Each card's kind, in the same order: for the minimap's colours."""
+
+    @property
+    def cards_bounds(self) -> tuple[float, float, float, float]:
+        """Left, top, right, bottom of all cards (with 2 units for the selection outline)."""
+        x, y, w, h = self.card_boxes.T
+        half_w, half_h = w / 2 + 2, h / 2 + 2
+        return (
+            float((x - half_w).min()),
+            float((y - half_h).min()),
+            float((x + half_w).max()),
+            float((y + half_h).max()),
+        )
 
 
 def prepare_scene(
@@ -79,28 +93,13 @@ def prepare_scene(
     edges = graph.edges
     bad = nonfinite_flags([edges[key].get("grad") for key in routes])
     geometry = EdgeGeometry(routes, bad) if len(routes) > EDGE_ITEMS_MAX else None
+    positions = layout.positions
+    boxes = np.array([(*positions[n], *sizes[n]) for n in positions], dtype=np.float64)
+    nodes = graph.nodes
+    kinds = [nodes[n].get("kind") for n in positions]
     step(1.0)
     return PreparedScene(
-        graph,
-        layout,
-        texts,
-        sizes,
-        nonfinite,
-        routes,
-        bad,
-        geometry,
-        _cards_bounds(layout.positions, sizes),
-    )
-
-
-def _cards_bounds(positions: dict, sizes: dict) -> tuple[float, float, float, float]:
-    data = np.array([(*positions[n], *sizes[n]) for n in positions], dtype=np.float64)
-    x, y, half_w, half_h = data[:, 0], data[:, 1], data[:, 2] / 2 + 2, data[:, 3] / 2 + 2
-    return (
-        float((x - half_w).min()),
-        float((y - half_h).min()),
-        float((x + half_w).max()),
-        float((y + half_h).max()),
+        graph, layout, texts, sizes, nonfinite, routes, bad, geometry, boxes.reshape(-1, 4), kinds
     )
 
 
