@@ -158,6 +158,10 @@ def test_a_failed_preparation_is_reported_and_keeps_the_graph(
 def test_the_event_loop_keeps_turning_while_a_10k_graph_loads(qtbot, view):
     big = chain_graph(5000)
     assert big.number_of_nodes() > graph_view_module.BACKGROUND_NODES
+    started = time.perf_counter()
+    view.set_graph(big)  # the synchronous path: the reference for a freeze, at today's load
+    blocking = time.perf_counter() - started
+    view.set_graph(None)
     stamps: list[float] = []
     ticker = QTimer(interval=0)
     ticker.timeout.connect(lambda: stamps.append(time.perf_counter()))
@@ -168,6 +172,5 @@ def test_the_event_loop_keeps_turning_while_a_10k_graph_loads(qtbot, view):
     ticker.stop()
     longest = max(b - a for a, b in zip(stamps, stamps[1:]))
     assert_shows(view, big)
-    # Synchronously, this graph blocks the loop for over a second; the bound is generous
-    # because the machine running the tests may be busy.
-    assert longest < 0.5, f"longest stall {longest * 1000:.0f} ms"
+    # Measured against the synchronous load, so a busy test machine slows both alike.
+    assert longest < blocking / 3, f"longest stall {longest:.2f} s, set_graph {blocking:.2f} s"
