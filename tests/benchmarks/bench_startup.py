@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench_startup.py            # 7 launches of each, medians
     python tests/benchmarks/bench_startup.py --repeat 3
+    python tests/benchmarks/bench_startup.py --tree /tmp/old   # another checkout (before/after)
 
 Each launch is a fresh process, from just before it is spawned:
 
@@ -30,11 +31,11 @@ REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 120
 
 
-def launch(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+def launch(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
     """Seconds from spawning to exit (``exit``) and to each probe line the process prints."""
     started = time.time()
     done = subprocess.run(
-        argv, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=True
+        argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S, check=True
     )
     times = {"exit": time.time() - started}
     for line in done.stdout.splitlines():
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for _ in range(args.repeat):
             for name, command in commands.items():
-                for key, seconds in launch(command, env).items():
+                for key, seconds in launch(command, env, args.tree).items():
                     label = name if key == "exit" else f"{name}: {key.replace('-', ' ')}"
                     samples.setdefault(label, []).append(seconds)
     torch_s = statistics.median(samples['python -c "import torch"'])
