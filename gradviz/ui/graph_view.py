@@ -201,7 +201,9 @@ class GraphView(QGraphicsView):
     def _abandon_load(self) -> None:
         self._loader.cancel()
         self._build_timer.stop()
-        self._build = None
+        if self._build is not None:  # a half-built scene of 100k items is slow to drop too
+            dispose(self._build.scene, self)
+            self._build = None
         if self._loading:
             self._loading = False
             self.loading_changed.emit(False)
