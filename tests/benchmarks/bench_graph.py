@@ -58,6 +58,7 @@ PAN_PX = 50
 WIDTH = 8  # features of the MLPs: small tensors, so the graph and not the maths is measured
 BATCH = 4
 KINDS = ("chain", "wide", "mlp", "residual")
+TEXTBOOK = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
 SKIPPED = "skipped"
 
 
@@ -316,6 +317,19 @@ class Bench:
         ticker.stop()
         return seconds, max(gaps, default=seconds)
 
+    def textbook(self, runs: int = 15) -> float:
+        """Median seconds from the textbook program's text to its drawn graph, as the graph
+        tab does it (evaluate, load_graph, paint); the evaluation thread is not included."""
+
+        def draw() -> None:
+            self.view.load_graph(gradviz.evaluate(TEXTBOOK).graph)
+            self.view.grab()
+
+        draw()
+        seconds = median([timed(draw)[0] for _ in range(runs)])
+        self.view.set_graph(None)
+        return seconds
+
     def pan_repaints(self, count: int) -> list[float]:
         """Scroll by PAN_PX (alternately right and back), then time a full-viewport repaint."""
         bar, viewport, seconds = self.view.horizontalScrollBar(), self.view.viewport(), []
@@ -524,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     print("times in ms (median); total = trace + set_graph + 1st paint; set_graph includes")
     print("measuring the cards, its own layout and (items) building the scene items\n")
     print(table(rows, bench.torchviz is not None))
+    print(f"\ntextbook example, text -> drawn: {ms(bench.textbook(), 1)} ms (median of 15)")
     if not bench.peak_resets:
         print("\npeak MB: RSS high-water mark could not be reset; it is cumulative over the run")
     wall = time.perf_counter() - started
