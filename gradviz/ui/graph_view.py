@@ -25,7 +25,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
-    QGraphicsScene,
     QGraphicsView,
     QToolTip,
     QWidget,
@@ -48,7 +47,7 @@ from gradviz.ui.node_item import (
     detail_for,
     node_tooltip,
 )
-from gradviz.ui.scene_build import SLICE_SECONDS, SceneBuild, dispose
+from gradviz.ui.scene_build import SLICE_SECONDS, SceneBuild, dispose, new_scene
 from gradviz.ui.scene_prep import PreparedScene, prepare_scene
 
 EMPTY_MESSAGE = "Type a program and press Ctrl+Enter"
@@ -112,8 +111,7 @@ class GraphView(QGraphicsView):
         self.setObjectName("graphView")
         self.graph: nx.DiGraph | None = None
         self.graph_layout: Layout | None = None
-        self._scene = QGraphicsScene(self)
-        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._scene = new_scene(self)
         self.setScene(self._scene)
         self._metrics = CardMetrics(self.font())
         self._nodes: dict[str, NodeItem] = {}
@@ -248,7 +246,7 @@ class GraphView(QGraphicsView):
         if build is not None:
             build.run()  # completes a build that was not run in slices
         old = self._scene
-        self._scene = build.scene if build is not None else QGraphicsScene(self)
+        self._scene = build.scene if build is not None else new_scene(self)
         if build is not None:
             self._scene.setParent(self)
         self.setScene(self._scene)

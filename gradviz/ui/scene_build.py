@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 from PySide6.QtWidgets import QGraphicsScene
 
 from gradviz.ui.edge_batch import EdgeBatch
@@ -26,13 +26,32 @@ _CLOCK_EVERY = 64
 """Items made or removed between looks at the clock."""
 
 
+class _NoActivation(QObject):
+    """Swallows a scene's WindowActivate/WindowDeactivate: on each, QGraphicsScene sends an
+    event to every top-level item (0.06 s at 20k items, in setScene and on every change of
+    window focus). No graph item uses activation: they take no focus and are no panels."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        return event.type() in _ACTIVATION
+
+
+_ACTIVATION = (QEvent.Type.WindowActivate, QEvent.Type.WindowDeactivate)
+
+
+def new_scene(parent: QObject | None = None) -> QGraphicsScene:
+    """An empty graph scene: BSP-indexed, deaf to window activation."""
+    scene = QGraphicsScene(parent)
+    scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+    scene.installEventFilter(_NoActivation(scene))
+    return scene
+
+
 class SceneBuild:
     """A scene under construction: edges first, then cards, until ``done``."""
 
     def __init__(self, prepared: PreparedScene, metrics: CardMetrics) -> None:
         self.prepared = prepared
-        self.scene = QGraphicsScene()
-        self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.scene = new_scene()
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.batch: EdgeBatch | None = None
