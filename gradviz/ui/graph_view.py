@@ -1,8 +1,12 @@
 """The graph view: an autograd graph as cards and curves you can zoom, pan and click.
 
-``set_graph`` measures every card, asks the Qt-free layered layout where to put them, and
-only then replaces the scene, so a failure leaves the previous graph on screen. Tooltips
-are built when asked for, not per item up front, to keep large graphs quick to load.
+``set_graph`` prepares the scene (card texts and sizes, the Qt-free layered layout, edge
+routes: ``scene_prep``), builds it beside the one on screen (``scene_build``) and only then
+swaps it in, so a failure leaves the previous graph on screen. ``load_graph`` does the same
+without freezing the window: large graphs are prepared on a worker (``graph_loader``) and
+built in time slices, with progress and cancel. Tooltips are built when asked for, not per
+item up front. Search matches are outlined in ``drawForeground``; a ``Minimap`` overlays
+large graphs.
 """
 
 from __future__ import annotations
