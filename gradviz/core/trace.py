@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -70,16 +71,37 @@ def trace(
     return builder.graph
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC: its passes walk whole autograd graphs and dominate big traces."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+class _GcPause:
+    """Pause the cyclic GC: its passes walk whole autograd graphs and dominate big traces.
+
+    Safe to nest and to use from several threads at once: the GC is one switch for the
+    whole process, so it comes back on (if it was on) only when the last pause ends. A pass
+    during a worker's big build would also hold the GIL for hundreds of ms and freeze the
+    GUI thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._was_enabled:
+                    gc.enable()
+
+
+gc_paused = _GcPause()
 
 
 def _name_maps(names: NamesArg) -> tuple[dict[int, str], dict[tuple[int, int], str]]:

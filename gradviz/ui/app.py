@@ -1,4 +1,8 @@
-"""Application start-up: one QApplication, one main window, the event loop."""
+"""Application start-up: one QApplication, one main window, the event loop.
+
+The main window needs torch, which takes seconds to import; a plain start-up window is
+painted first and the main window (and torch) is imported after it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from gradviz import __version__
+from gradviz.ui import startup_probe
 from gradviz.ui.autosave import AUTOSAVE_NAME
 from gradviz.ui.crash_handler import (
     CrashHandler,
@@ -18,7 +23,7 @@ from gradviz.ui.crash_handler import (
     configure_logging,
     unconfigure_logging,
 )
-from gradviz.ui.main_window import MainWindow
+from gradviz.ui.startup_window import StartupWindow
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +56,19 @@ def run_app(argv: list[str] | None = None, program: tuple[str, str] | None = Non
             settings.status().name,
         )
 
+    startup = StartupWindow(settings)
+    startup_probe.install(startup)
+    startup.show_painted()
+    from gradviz.ui.main_window import MainWindow  # torch: the slow import
+
     window = MainWindow(settings=settings, autosave_path=data_dir / AUTOSAVE_NAME)
     if program is not None:
         window.load_program(*program)
     else:
         window.restore_autosave()
+    startup_probe.watch_graph(window.graph_tab.graph_shown)
     window.show()
+    startup.close()
     try:
         return app.exec()
     finally:

@@ -58,23 +58,23 @@ def path_from_records(records: np.ndarray) -> QPainterPath:
     return path
 
 
-class EdgeBatch(QGraphicsItem):
-    """Every edge of a graph, drawn as ``EdgeItem`` draws one, in a single item.
+class EdgeGeometry:
+    """An ``EdgeBatch``'s numpy arrays, computed from the routes without any Qt item, so a
+    large graph's can be computed on a worker thread.
 
     ``routes`` maps (source, target) to the points of ``EdgeItem``: start port, route
     corners, arrow tip. ``nonfinite`` flags edges whose gradient holds NaN or inf.
     """
 
     def __init__(self, routes: dict[tuple[str, str], list[Point]], nonfinite: list[bool]) -> None:
-        super().__init__()
         self.keys = list(routes)
         self.index = {key: i for i, key in enumerate(self.keys)}
-        self._points = list(routes.values())
+        self.points = list(routes.values())
         starts: list[Point] = []
         ends: list[Point] = []
         owner: list[int] = []
         tips: list[Point] = []
-        for i, points in enumerate(self._points):
+        for i, points in enumerate(self.points):
             tip_x, tip_y = points[-1]
             line = [*points[:-1], (tip_x - ARROW_LENGTH, tip_y)]
             starts += line[:-1]
@@ -83,31 +83,54 @@ class EdgeBatch(QGraphicsItem):
             tips.append((tip_x, tip_y))
         start = np.array(starts, dtype=np.float64).reshape(-1, 2)
         end = np.array(ends, dtype=np.float64).reshape(-1, 2)
-        self._x0, self._y0 = start[:, 0].copy(), start[:, 1].copy()
-        self._x1, self._y1 = end[:, 0].copy(), end[:, 1].copy()
-        self._left, self._right = np.minimum(self._x0, self._x1), np.maximum(self._x0, self._x1)
-        self._top, self._bottom = np.minimum(self._y0, self._y1), np.maximum(self._y0, self._y1)
-        self._owner = np.array(owner, dtype=np.int64)
-        counts = np.bincount(self._owner, minlength=len(self.keys))
-        self._first = np.concatenate(
-            ([0], np.cumsum(counts))
-        )  # edge i: segments first[i]:first[i+1]
+        self.x0, self.y0 = start[:, 0].copy(), start[:, 1].copy()
+        self.x1, self.y1 = end[:, 0].copy(), end[:, 1].copy()
+        self.left, self.right = np.minimum(self.x0, self.x1), np.maximum(self.x0, self.x1)
+        self.top, self.bottom = np.minimum(self.y0, self.y1), np.maximum(self.y0, self.y1)
+        self.owner = np.array(owner, dtype=np.int64)
+        counts = np.bincount(self.owner, minlength=len(self.keys))
+        self.first = np.concatenate(([0], np.cumsum(counts)))  # edge i: first[i]:first[i+1]
         tip = np.array(tips, dtype=np.float64).reshape(-1, 2)
-        self._tip_x, self._tip_y = tip[:, 0].copy(), tip[:, 1].copy()
-        self._nonfinite = np.array(nonfinite, dtype=bool).reshape(-1)
+        self.tip_x, self.tip_y = tip[:, 0].copy(), tip[:, 1].copy()
+        self.nonfinite = np.array(nonfinite, dtype=bool).reshape(-1)
+        margin = HOVER_WIDTH + ARROW_HALF_WIDTH
+        self.bounds: tuple[float, float, float, float] | None = None  # left, top, right, bottom
+        if self.owner.size:
+            self.bounds = (
+                float(self.left.min()) - margin,
+                float(self.top.min()) - margin,
+                float(self.right.max()) + margin,
+                float(self.bottom.max()) + margin,
+            )
+
+
+class EdgeBatch(QGraphicsItem):
+    """Every edge of a graph, drawn as ``EdgeItem`` draws one, in a single item.
+
+    ``routes`` maps (source, target) to the points of ``EdgeItem``: start port, route
+    corners, arrow tip. ``nonfinite`` flags edges whose gradient holds NaN or inf.
+    """
+
+    def __init__(
+        self,
+        routes: dict[tuple[str, str], list[Point]] | EdgeGeometry,
+        nonfinite: list[bool] | None = None,
+    ) -> None:
+        """From routes and their non-finite flags, or from their ``EdgeGeometry``."""
+        super().__init__()
+        g = routes if isinstance(routes, EdgeGeometry) else EdgeGeometry(routes, nonfinite or [])
+        self._g = g
+        self.keys, self.index = g.keys, g.index
         self._special = np.zeros(len(self.keys), dtype=bool)  # highlighted or hovered
         self._lit = np.zeros(len(self.keys), dtype=bool)  # highlighted
         self._dimmed = np.zeros(len(self.keys), dtype=bool)  # no gradient along it yet
         self._highlighted: set[int] = set()
         self._hovered: int | None = None
-        margin = HOVER_WIDTH + ARROW_HALF_WIDTH
-        if self._owner.size:
-            self._bounds = QRectF(
-                QPointF(float(self._left.min()), float(self._top.min())),
-                QPointF(float(self._right.max()), float(self._bottom.max())),
-            ).adjusted(-margin, -margin, margin, margin)
-        else:
+        if g.bounds is None:
             self._bounds = QRectF()
+        else:
+            left, top, right, bottom = g.bounds
+            self._bounds = QRectF(QPointF(left, top), QPointF(right, bottom))
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -117,15 +140,15 @@ class EdgeBatch(QGraphicsItem):
         return len(self.keys)
 
     def points(self, i: int) -> list[Point]:
-        return self._points[i]
+        return self._g.points[i]
 
     def path(self, i: int) -> QPainterPath:
         """Edge ``i``'s curve, as ``EdgeItem.path``."""
-        tip_x, tip_y = self._points[i][-1]
-        return curve_through([*self._points[i][:-1], (tip_x - ARROW_LENGTH, tip_y)])
+        tip_x, tip_y = self._g.points[i][-1]
+        return curve_through([*self._g.points[i][:-1], (tip_x - ARROW_LENGTH, tip_y)])
 
     def nonfinite(self, i: int) -> bool:
-        return bool(self._nonfinite[i])
+        return bool(self._g.nonfinite[i])
 
     def is_highlighted(self, i: int) -> bool:
         return i in self._highlighted
@@ -173,24 +196,24 @@ class EdgeBatch(QGraphicsItem):
         self.update(self._edge_rect(i))
 
     def _edge_rect(self, i: int) -> QRectF:
-        mine = slice(int(self._first[i]), int(self._first[i + 1]))
+        mine = slice(int(self._g.first[i]), int(self._g.first[i + 1]))
         margin = HOVER_WIDTH + ARROW_HALF_WIDTH
         return QRectF(
-            QPointF(float(self._left[mine].min()), float(self._top[mine].min())),
-            QPointF(float(self._right[mine].max()), float(self._bottom[mine].max())),
+            QPointF(float(self._g.left[mine].min()), float(self._g.top[mine].min())),
+            QPointF(float(self._g.right[mine].max()), float(self._g.bottom[mine].max())),
         ).adjusted(-margin, -margin, margin + ARROW_LENGTH, margin)
 
     # -- finding an edge --------------------------------------------------------------------
 
     def edge_at(self, x: float, y: float, radius: float = HOVER_WIDTH / 2) -> int | None:
         """The edge whose curve (or arrowhead) passes closest to (x, y), within ``radius``."""
-        if self._owner.size == 0:
+        if self._g.owner.size == 0:
             return None
         near = (
-            (self._left - radius <= x)
-            & (self._right + radius >= x)
-            & (self._top - radius <= y)
-            & (self._bottom + radius >= y)
+            (self._g.left - radius <= x)
+            & (self._g.right + radius >= x)
+            & (self._g.top - radius <= y)
+            & (self._g.bottom + radius >= y)
         )
         best, best_distance = None, np.inf
         segments = np.flatnonzero(near)
@@ -198,15 +221,15 @@ class EdgeBatch(QGraphicsItem):
             distance = self._distance(segments, x, y)
             k = int(np.argmin(distance))
             if distance[k] <= radius:
-                best, best_distance = int(self._owner[segments[k]]), float(distance[k])
+                best, best_distance = int(self._g.owner[segments[k]]), float(distance[k])
         on_arrow = (
-            (self._tip_x - ARROW_LENGTH - radius <= x)
-            & (self._tip_x + radius >= x)
-            & (np.abs(self._tip_y - y) <= ARROW_HALF_WIDTH + radius)
+            (self._g.tip_x - ARROW_LENGTH - radius <= x)
+            & (self._g.tip_x + radius >= x)
+            & (np.abs(self._g.tip_y - y) <= ARROW_HALF_WIDTH + radius)
         )
         arrows = np.flatnonzero(on_arrow)
         if arrows.size:
-            distance = np.abs(self._tip_y[arrows] - y)
+            distance = np.abs(self._g.tip_y[arrows] - y)
             k = int(np.argmin(distance))
             if best is None or distance[k] < best_distance:
                 best = int(arrows[k])
@@ -214,7 +237,7 @@ class EdgeBatch(QGraphicsItem):
 
     def _distance(self, segments: np.ndarray, x: float, y: float) -> np.ndarray:
         """About the distance from (x, y) to each segment's curve (exact for straight runs)."""
-        x0, y0, x1, y1 = (a[segments] for a in (self._x0, self._y0, self._x1, self._y1))
+        x0, y0, x1, y1 = (a[segments] for a in (self._g.x0, self._g.y0, self._g.x1, self._g.y1))
         dx_total, dy_total = x1 - x0, y1 - y0
         with np.errstate(divide="ignore", invalid="ignore"):
             # horizontally off the curve at the point's height
@@ -255,23 +278,23 @@ class EdgeBatch(QGraphicsItem):
         left, right = exposed.left() - pad, exposed.right() + pad
         top, bottom = exposed.top() - pad, exposed.bottom() + pad
         shown = np.flatnonzero(
-            (self._left <= right)
-            & (self._right >= left)
-            & (self._top <= bottom)
-            & (self._bottom >= top)
+            (self._g.left <= right)
+            & (self._g.right >= left)
+            & (self._g.top <= bottom)
+            & (self._g.bottom >= top)
         )
         arrows = np.array([], dtype=np.int64)
         if detail > Detail.BLOCK:
             arrows = np.flatnonzero(
-                (self._tip_x - ARROW_LENGTH <= right)
-                & (self._tip_x >= left)
-                & (self._tip_y - ARROW_HALF_WIDTH <= bottom)
-                & (self._tip_y + ARROW_HALF_WIDTH >= top)
+                (self._g.tip_x - ARROW_LENGTH <= right)
+                & (self._g.tip_x >= left)
+                & (self._g.tip_y - ARROW_HALF_WIDTH <= bottom)
+                & (self._g.tip_y + ARROW_HALF_WIDTH >= top)
             )
         straight = detail is Detail.BLOCK
         if straight:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        owners = self._owner[shown]
+        owners = self._g.owner[shown]
         for (color, chosen), (_, with_arrow) in zip(
             self._plain_groups(owners), self._plain_groups(arrows), strict=True
         ):
@@ -296,7 +319,7 @@ class EdgeBatch(QGraphicsItem):
 
     def _plain_groups(self, edges: np.ndarray) -> list[tuple[QColor, np.ndarray]]:
         """Colour and mask over ``edges`` for the edges neither highlighted nor hovered."""
-        plain, dimmed, bad = ~self._special[edges], self._dimmed[edges], self._nonfinite[edges]
+        plain, dimmed, bad = ~self._special[edges], self._dimmed[edges], self._g.nonfinite[edges]
         return [
             (palette.EDGE_DIM, plain & dimmed),
             (palette.EDGE, plain & ~dimmed & ~bad),
@@ -333,7 +356,7 @@ class EdgeBatch(QGraphicsItem):
         self, segments: np.ndarray, top: float, bottom: float, straight: bool
     ) -> np.ndarray:
         """Path elements for the parts of ``segments`` between heights ``top`` and ``bottom``."""
-        x0, y0, x1, y1 = (a[segments] for a in (self._x0, self._y0, self._x1, self._y1))
+        x0, y0, x1, y1 = (a[segments] for a in (self._g.x0, self._g.y0, self._g.x1, self._g.y1))
         dx, dy = x1 - x0, y1 - y0
         count = segments.size
         if straight:
@@ -366,7 +389,7 @@ class EdgeBatch(QGraphicsItem):
         return records
 
     def _arrow_records(self, arrows: np.ndarray) -> np.ndarray:
-        tip_x, tip_y = self._tip_x[arrows], self._tip_y[arrows]
+        tip_x, tip_y = self._g.tip_x[arrows], self._g.tip_y[arrows]
         base = tip_x - ARROW_LENGTH
         records = np.empty(4 * arrows.size, dtype=_RECORD)
         records["type"][0::4] = _MOVE

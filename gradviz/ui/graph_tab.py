@@ -10,6 +10,7 @@ import html
 
 import networkx as nx
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -34,6 +35,7 @@ from gradviz.ui.background_evaluator import BackgroundEvaluator
 from gradviz.ui.derivative_controls import DerivativeControls, derivative_symbol
 from gradviz.ui.editor import ProgramEditor
 from gradviz.ui.graph_filter_bar import GraphFilterBar
+from gradviz.ui.graph_search import GraphSearch
 from gradviz.ui.graph_view import GraphView
 from gradviz.ui.inspector import NodeInspector
 from gradviz.ui.jacobian_table import EMPTY_TEXT as NO_JACOBIAN
@@ -131,6 +133,20 @@ class GraphTab(QWidget):
         self.fit_button = QPushButton("Fit")
         self.fit_button.setObjectName("fitButton")
         self.fit_button.setToolTip("Fit the whole graph in view (F)")
+        self.search = GraphSearch(self.graph_view)
+        self.load_bar = QProgressBar()
+        self.load_bar.setObjectName("loadProgress")
+        self.load_bar.setRange(0, 100)
+        self.load_bar.setMaximumWidth(160)
+        self.load_bar.setFormat("Drawing %p%")
+        self.cancel_load_button = QPushButton("Cancel")
+        self.cancel_load_button.setObjectName("cancelLoad")
+        self.cancel_load_button.setToolTip("Stop drawing the new graph; keep the one shown")
+        for widget in (self.load_bar, self.cancel_load_button):
+            widget.hide()
+        self._pending_title = ""
+        self._announce = False  # graph_shown is owed once the graph being drawn is on screen
+        self._drawn: nx.DiGraph | None = None  # the traced graph the view shows now
 
         self.inspector = NodeInspector()
         self.graph_view.setAccessibleName("Autograd graph")
@@ -169,6 +185,8 @@ class GraphTab(QWidget):
         graph_bar = QHBoxLayout()
         graph_bar.addWidget(self.title_label, stretch=1)
         graph_bar.addWidget(self.busy_bar)
+        graph_bar.addWidget(self.load_bar)
+        graph_bar.addWidget(self.cancel_load_button)
         graph_bar.addWidget(self.filter_bar)
         graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
@@ -177,6 +195,7 @@ class GraphTab(QWidget):
         step_bar.addWidget(self.stepper, stretch=1)
         step_bar.addWidget(self.derivatives)
         graph_pane.layout().insertLayout(1, step_bar)
+        graph_pane.layout().insertWidget(2, self.search)
 
         # Programs are a few lines, so editor and inspector share the left column and the
         # graph, the point of the tab, gets most of the width.
@@ -224,6 +243,16 @@ class GraphTab(QWidget):
         self._jacobian_call.failed.connect(
             lambda exc: self.jacobian_table.show_message(f"The Jacobian failed: {exc}")
         )
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.search.open)
+        view = self.graph_view
+        view.graph_loaded.connect(self._on_graph_loaded)
+        view.loading_changed.connect(self.load_bar.setVisible)
+        view.loading_changed.connect(self.cancel_load_button.setVisible)
+        view.loading_progress.connect(self.load_bar.setValue)
+        view.load_failed.connect(self._show_failure)
+        self.cancel_load_button.clicked.connect(self.cancel_loading)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -261,10 +290,23 @@ class GraphTab(QWidget):
         self._evaluator.submit(text, grad_outputs=seed)
 
     def show_graph(self, graph: nx.DiGraph | None, title: str = "") -> None:
-        """Draw ``graph`` (from an evaluation or another tab; None clears), reset the inspector."""
+        """Draw ``graph`` (from an evaluation or another tab; None clears).
+
+        A large graph is drawn in the background: ``graph_shown`` follows once it is on
+        screen, and until then (or if cancelled) the previous graph stays, inspectable.
+        """
         self._evaluator.cancel()  # whatever is shown last wins over an older request
         self._set_evaluation(None)
         self._display(graph, title)
+
+    @Slot()
+    def cancel_loading(self) -> None:
+        """Stop drawing a large graph; the one on screen stays."""
+        if self.graph_view.is_loading():
+            self.graph_view.cancel_loading()
+            self._graph, self._announce = self._drawn, False  # the toggles act on what is shown
+            self.filter_bar.set_source(self._drawn)
+            self.status_message.emit("Drawing cancelled; the previous graph is still shown")
 
     def inspect_node(self, node_id: str) -> None:
         """Select ``node_id`` in the view and show it in the inspector, as a click would."""
@@ -281,8 +323,9 @@ class GraphTab(QWidget):
             self._inspect(selected)
 
     def shutdown(self) -> None:
-        """Stop the evaluation thread; the window calls this when it closes."""
+        """Stop the evaluation and graph-loading threads; the window calls this when it closes."""
         self._auto_timer.stop()
+        self.graph_view.shutdown()
         self._evaluator.shutdown()
         for call in (self._checker, self._derivative_call, self._jacobian_call):
             call.cancel()
@@ -293,16 +336,12 @@ class GraphTab(QWidget):
 
     @Slot()
     def _show_filtered(self) -> None:
-        """Draw the traced graph as the Constants / Group-by-module toggles say."""
-        self.inspector.clear()
+        """Draw the traced graph as the Constants / Group-by-module toggles say; a large one
+        is drawn in the background and ``_on_graph_loaded`` follows once it is on screen."""
         shown = self.filter_bar.shown(self._graph)
-        self.graph_view.set_graph(shown)  # focus stays put: the user may still be typing
-        self.stepper.set_graph(shown)
-        if self._checks is not None and self._checks[0] is self._graph:
-            self.graph_view.set_gradient_checks(self._checks[1])
-        opened = self.filter_bar.take_focus()  # a double-clicked box: keep it in view
-        if opened is not None:
-            self.inspect_node(opened)
+        self.graph_view.load_graph(shown)  # focus stays put: the user may still be typing
+        if self.graph_view.is_loading():
+            self.status_message.emit(f"Drawing {shown.number_of_nodes():,} nodes…")
 
     @Slot()
     def _schedule_auto_evaluate(self) -> None:
@@ -326,6 +365,21 @@ class GraphTab(QWidget):
         seeded = bool(self.grad_outputs_edit.text().strip())
         self._seed_row.setVisible(evaluation.output.numel() > 1 or seeded)
         self.status_message.emit(f"Evaluated in {seconds * 1000:.0f} ms · {nodes} nodes{skipped}")
+
+    @Slot(object)
+    def _on_graph_loaded(self, shown: nx.DiGraph | None) -> None:
+        self._drawn = self._graph
+        self.inspector.clear()
+        self.stepper.set_graph(shown)
+        if self._checks is not None and self._checks[0] is self._graph:
+            self.graph_view.set_gradient_checks(self._checks[1])
+        self.title_label.setText(self._pending_title)
+        if self._announce:  # a new graph, not the same one through other toggles
+            self._announce = False
+            self.graph_shown.emit(self._graph)
+        opened = self.filter_bar.take_focus()  # a double-clicked box: keep it in view
+        if opened is not None:
+            self.inspect_node(opened)
 
     @Slot(object)
     def _on_failed(self, exc: Exception) -> None:
@@ -356,8 +410,8 @@ class GraphTab(QWidget):
         leaf_node = {a["name"]: n for n, a in graph.nodes(data=True) if a["kind"] == "leaf"}
         shown = {leaf_node[name]: c for name, c in checks.items() if name in leaf_node}
         self._checks = (graph, shown)
-        if graph is not self._graph:
-            return
+        if graph is not self._graph or graph is not self._drawn:
+            return  # _on_graph_loaded applies them once this graph is drawn
         self.graph_view.set_gradient_checks(shown)
         failed = sorted(name for name, c in checks.items() if name in leaf_node and not c.ok)
         if failed:  # a pass is said by the badges; a failure also deserves the status line
@@ -438,11 +492,12 @@ class GraphTab(QWidget):
             self.jacobian_table.set_jacobian(jacobian, name, tuple(evaluation.output.shape))
 
     def _display(self, graph: nx.DiGraph | None, title: str) -> None:
+        """Show a traced graph; the title and ``graph_shown`` follow once it is drawn."""
         self._graph = graph
+        self._pending_title = title
+        self._announce = True
         self.filter_bar.set_source(graph)
         self._show_filtered()
-        self.title_label.setText(title)
-        self.graph_shown.emit(graph)
 
     def _check_gradients(self, evaluation: Evaluation, seconds: float) -> str:
         """Compare every leaf's gradient with float64 finite differences, off the GUI thread.

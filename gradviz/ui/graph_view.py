@@ -1,25 +1,29 @@
 """The graph view: an autograd graph as cards and curves you can zoom, pan and click.
 
-``set_graph`` measures every card, asks the Qt-free layered layout where to put them, and
-only then replaces the scene, so a failure leaves the previous graph on screen. Tooltips
-are built when asked for, not per item up front, to keep large graphs quick to load.
+``set_graph`` prepares the scene (card texts and sizes, the Qt-free layered layout, edge
+routes: ``scene_prep``), builds it beside the one on screen (``scene_build``) and only then
+swaps it in, so a failure leaves the previous graph on screen. ``load_graph`` does the same
+without freezing the window: large graphs are prepared on a worker (``graph_loader``) and
+built in time slices, with progress and cancel. Tooltips are built when asked for, not per
+item up front. Search matches are outlined in ``drawForeground``; a ``Minimap`` overlays
+large graphs.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from enum import Enum
 
 import networkx as nx
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
+    QColor,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPen,
     QResizeEvent,
     QTransform,
     QWheelEvent,
@@ -27,7 +31,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
-    QGraphicsScene,
     QGraphicsView,
     QToolTip,
     QWidget,
@@ -35,22 +38,25 @@ from PySide6.QtWidgets import (
 
 from gradviz.core.formatting import LogScale, grad_magnitude
 from gradviz.core.gradcheck import GradCheck
-from gradviz.core.layout import Layout, layered_layout
+from gradviz.core.layout import Layout
+from gradviz.core.trace import gc_paused
 from gradviz.ui import palette
 from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
-from gradviz.ui.edge_item import ARROW_LENGTH, EdgeItem, Point, edge_tooltip
+from gradviz.ui.edge_item import EdgeItem, edge_tooltip
+from gradviz.ui.graph_loader import GraphLoader
 from gradviz.ui.legend import GraphLegend
+from gradviz.ui.minimap import Minimap
 from gradviz.ui.node_item import (
+    TEXT_MIN_SCALE,
     CardMetrics,
-    CardText,
     Detail,
     NodeItem,
-    card_texts,
     detail_for,
     node_tooltip,
-    nonfinite_flags,
 )
+from gradviz.ui.scene_build import SLICE_SECONDS, SceneBuild, dispose, new_scene
+from gradviz.ui.scene_prep import PreparedScene, prepare_scene
 
 EMPTY_MESSAGE = "Type a program and press Ctrl+Enter"
 MIN_SCALE = 0.01
@@ -69,10 +75,18 @@ WHEEL_STEP = 1.0015
 """Zoom factor per unit of wheel angle: one 120-unit notch zooms by about 20%."""
 KEY_ZOOM = 1.25
 LEGEND_INSET = 8
-PORT_STEP = 8.0
-EDGE_ITEMS_MAX = 200
-"""Up to this many edges, each is its own ``EdgeItem``; more are drawn by one ``EdgeBatch``,
-which builds in a fraction of the time and repaints only the parts of edges in view."""
+CENTER_ON_SCALE = 1.0
+"""``center_on`` zooms in to this from an overview, so the card found can be read."""
+MATCH_COLOR = QColor(216, 27, 96)
+"""Search matches: magenta, unlike every card colour (kinds, viridis) and the selection."""
+MATCH_MIN_PX = 14.0
+MINIMAP_MIN_CARDS = 300
+"""Smaller graphs fit readably enough on their own; bigger ones get a minimap."""
+MINIMAP_INSET = 8
+BACKGROUND_NODES = 2000
+"""``load_graph`` prepares bigger graphs on a worker and builds their scene in slices."""
+PREPARE_SHARE = 0.5
+"""The part of the progress bar for the worker's preparation; the scene build has the rest."""
 
 
 class FitMode(Enum):
@@ -86,14 +100,6 @@ class FitMode(Enum):
     """A new graph: everything, unless a small graph's text would become unreadable."""
 
 
-def _spread(count: int, height: float) -> list[float]:
-    """Vertical offsets for ``count`` edge ends on a card side, centred and evenly spaced."""
-    if count <= 1:
-        return [0.0] * count
-    step = min(PORT_STEP, (height - 16.0) / (count - 1))
-    return [(i - (count - 1) / 2) * step for i in range(count)]
-
-
 class GraphView(QGraphicsView):
     """Shows one traced graph (``graph``); emits ``node_selected(node_id)`` on a click.
 
@@ -104,14 +110,17 @@ class GraphView(QGraphicsView):
     node_selected = Signal(str)
     node_activated = Signal(str)  # a double-click on a card
     selection_cleared = Signal()
+    graph_loaded = Signal(object)  # the nx.DiGraph now on screen, or None
+    loading_changed = Signal(bool)  # True while load_graph works on a large graph
+    loading_progress = Signal(int)  # percent of that work done
+    load_failed = Signal(object)  # the exception; the previous graph stays
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
         self.graph: nx.DiGraph | None = None
         self.graph_layout: Layout | None = None
-        self._scene = QGraphicsScene(self)
-        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._scene = new_scene(self)
         self.setScene(self._scene)
         self._metrics = CardMetrics(self.font())
         self._nodes: dict[str, NodeItem] = {}
@@ -126,6 +135,19 @@ class GraphView(QGraphicsView):
         self._press_pos: QPoint | None = None
         self._legend = GraphLegend(self)
         self._legend.hide()
+        self._matches: list[str] = []
+        self._current_match: str | None = None
+        self._kinds: set[str | None] = set()
+        self._any_nonfinite = False
+        self._minimap = Minimap(self._shown_rect, self.pan_to, self)
+        self._loading = False
+        self._loader = GraphLoader(self)
+        self._loader.progress.connect(self._on_prepare_progress)
+        self._loader.prepared.connect(self._on_prepared)
+        self._loader.failed.connect(self._on_prepare_failed)
+        self._build: SceneBuild | None = None
+        self._build_timer = QTimer(self, interval=0)
+        self._build_timer.timeout.connect(self._build_slice)
 
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
@@ -143,124 +165,130 @@ class GraphView(QGraphicsView):
     # -- showing a graph ------------------------------------------------------------------
 
     def set_graph(self, graph: nx.DiGraph | None) -> None:
-        """Lay out and draw ``graph`` (None or empty shows the empty-state hint), then fit."""
-        if graph is None or graph.number_of_nodes() == 0:
-            self._replace_scene(graph, None, {}, {})
-            return
-        with _gc_paused():
-            texts, nonfinite = card_texts(graph)
-            size = self._metrics.size
-            sizes = {node: size(text) for node, text in texts.items()}
-            layout = layered_layout(graph, sizes)
-            self._replace_scene(graph, layout, texts, sizes, nonfinite)
+        """Lay out and draw ``graph`` (None or empty shows the empty-state hint), then fit.
 
-    def _replace_scene(
-        self,
-        graph: nx.DiGraph | None,
-        layout: Layout | None,
-        texts: dict[str, CardText],
-        sizes: dict[str, tuple[float, float]],
-        nonfinite: dict[str, bool] | None = None,
-    ) -> None:
-        self._scene.clear()
-        self._nodes.clear()
-        self._edges.clear()
-        self._batch = None
+        Synchronous, whatever the size: ``load_graph`` is the one that keeps the window
+        responsive. Cancels a load in flight.
+        """
+        self._abandon_load()
+        if graph is None or graph.number_of_nodes() == 0:
+            self._replace_scene(None, graph)
+            return
+        with gc_paused():
+            prepared = prepare_scene(graph, self._metrics)
+            self._replace_scene(SceneBuild(prepared, self._metrics))
+
+    def load_graph(self, graph: nx.DiGraph | None) -> None:
+        """Show ``graph`` without freezing the window: a graph over BACKGROUND_NODES cards is
+        prepared on a worker and its scene built in time slices, reporting progress.
+
+        The previous graph stays on screen (and usable) until the new one is complete;
+        ``cancel_loading`` or a newer graph abandons it. ``graph_loaded`` says when it is shown.
+        """
+        if graph is None or graph.number_of_nodes() <= BACKGROUND_NODES:
+            self.set_graph(graph)
+            return
+        self._abandon_load()
+        self._loading = True
+        self._loader.start(graph, self.font())
+        self.loading_progress.emit(0)
+        self.loading_changed.emit(True)
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def cancel_loading(self) -> None:
+        """Stop loading the graph in flight (if any); the graph on screen stays."""
+        self._abandon_load()
+
+    def shutdown(self) -> None:
+        """Stop loading and wait for the worker (it stops at its next step)."""
+        self._abandon_load()
+        self._loader.wait()
+
+    def _abandon_load(self) -> None:
+        self._loader.cancel()
+        self._build_timer.stop()
+        if self._build is not None:  # a half-built scene of 100k items is slow to drop too
+            dispose(self._build.scene, self)
+            self._build = None
+        if self._loading:
+            self._loading = False
+            self.loading_changed.emit(False)
+
+    @Slot(float)
+    def _on_prepare_progress(self, fraction: float) -> None:
+        self.loading_progress.emit(round(PREPARE_SHARE * 100 * fraction))
+
+    @Slot(object)
+    def _on_prepared(self, prepared: PreparedScene) -> None:
+        self._build = SceneBuild(prepared, self._metrics)
+        self._build_timer.start()
+
+    @Slot(object)
+    def _on_prepare_failed(self, exc: Exception) -> None:
+        self._abandon_load()
+        self.load_failed.emit(exc)
+
+    @Slot()
+    def _build_slice(self) -> None:
+        build = self._build
+        if build is None:
+            return
+        try:
+            with gc_paused():
+                done = build.run(SLICE_SECONDS)
+        except Exception as exc:  # a drawing bug must not leave a half-built graph behind
+            self._abandon_load()
+            self.load_failed.emit(exc)
+            return
+        share = PREPARE_SHARE + (1 - PREPARE_SHARE) * build.fraction
+        self.loading_progress.emit(round(100 * share))
+        if done:
+            self._build_timer.stop()
+            self._build = None
+            self._loading = False
+            self._replace_scene(build)
+            self.loading_changed.emit(False)
+
+    def _replace_scene(self, build: SceneBuild | None, graph: nx.DiGraph | None = None) -> None:
+        """Show a complete built scene (None: the empty state) and drop the previous one."""
+        if build is not None:
+            build.run()  # completes a build that was not run in slices
+        old = self._scene
+        self._scene = build.scene if build is not None else new_scene(self)
+        if build is not None:
+            self._scene.setParent(self)
+        self.setScene(self._scene)
+        dispose(old, self)
+        self._nodes = build.nodes if build is not None else {}
+        self._edges = build.edges if build is not None else {}
+        self._batch = build.batch if build is not None else None
         self._selected = None
         self._step_current = None
         self._grad_scale = None
-        self.graph, self.graph_layout = graph, layout
-        if layout is None:
+        self._matches, self._current_match = [], None
+        if build is None:
+            self.graph, self.graph_layout = graph, None
             self._bounds = QRectF()
             self._legend.hide()
+            self._minimap.hide()
             self.setSceneRect(QRectF())
             self.viewport().update()
+            self.graph_loaded.emit(graph)
             return
-        nonfinite = nonfinite or {}
-        positions, metrics, add = layout.positions, self._metrics, self._scene.addItem
-        nodes = self._nodes
-        for node, attrs in graph.nodes(data=True):
-            item = NodeItem(node, attrs, texts[node], sizes[node], metrics, nonfinite.get(node))
-            item.setPos(*positions[node])
-            add(item)
-            nodes[node] = item
-        routes = self._edge_routes(graph, layout, sizes)
-        edges = graph.edges
-        bad = nonfinite_flags([edges[key].get("grad") for key in routes])
-        if len(routes) > EDGE_ITEMS_MAX:
-            self._batch = EdgeBatch(routes, bad)
-            self._batch.setZValue(-1.0)
-            add(self._batch)
-            edge_bounds = self._batch.boundingRect()
-        else:
-            edge_bounds = QRectF()
-            for ((u, v), points), flag in zip(routes.items(), bad, strict=True):
-                item = EdgeItem(u, v, points, flag)
-                item.setZValue(-1.0)
-                add(item)
-                self._edges[u, v] = item
-                edge_bounds |= item.boundingRect()
-        self._bounds = _cards_bounds(positions, sizes) | edge_bounds
-        self._scene.setSceneRect(self._bounds)
+        self.graph, self.graph_layout = build.prepared.graph, build.prepared.layout
+        self._bounds = build.bounds
+        # For the legend, from the prepared lists: a loop over 100k items costs ~0.25 s.
+        self._kinds = set(build.prepared.card_kinds)
+        self._any_nonfinite = any(build.prepared.nonfinite.values())
+        self._update_minimap(build.prepared)
         if self._color_by_grad:
             self._apply_colors()
         self._update_legend()
         self._fit_mode = FitMode.READABLE
         self._refit()
-
-    def _edge_routes(
-        self, graph: nx.DiGraph, layout: Layout, sizes: dict
-    ) -> dict[tuple[str, str], list[Point]]:
-        """Start port, level runs across columns, and arrow tip of every edge.
-
-        A layer's column is as wide as its widest card, and only the gaps between columns
-        are free of cards everywhere; so an edge runs level across every column it touches
-        (its producer's, one per bend point, its consumer's) and climbs only in the gaps.
-        Edge ends are spread along a card's side in the order of where they come from, so
-        several edges into one card arrive side by side instead of on one point.
-        """
-        pos, bends, layer_of = layout.positions, layout.edge_points, layout.layer_of
-        half_column: dict[int, float] = {}
-        for node, layer in layer_of.items():
-            half_column[layer] = max(half_column.get(layer, 0.0), sizes[node][0] / 2)
-        start_dy: dict[tuple[str, str], float] = {}
-        end_dy: dict[tuple[str, str], float] = {}
-        for node in graph.nodes:
-            height = sizes[node][1]
-            succ, pred = graph.succ[node], graph.pred[node]
-            if len(succ) > 1:
-                outs = sorted(succ, key=lambda v, n=node: _next_y(bends.get((n, v)), pos[v]))
-                for v, dy in zip(outs, _spread(len(outs), height), strict=True):
-                    start_dy[node, v] = dy
-            if len(pred) > 1:
-                ins = sorted(pred, key=lambda u, n=node: _prev_y(bends.get((u, n)), pos[u]))
-                for u, dy in zip(ins, _spread(len(ins), height), strict=True):
-                    end_dy[u, node] = dy
-        routes = {}
-        for u, targets in graph.adjacency():  # the order of graph.edges
-            ux, uy = pos[u]
-            right = ux + sizes[u][0] / 2
-            first_layer = layer_of[u] + 1
-            column_right = ux + half_column[first_layer - 1]
-            for v in targets:
-                key = (u, v)
-                vx, vy = pos[v]
-                start_y = uy + start_dy.get(key, 0.0)
-                tip = (vx - sizes[v][0] / 2, vy + end_dy.get(key, 0.0))
-                points = [(right, start_y)]
-                if column_right > right:
-                    points.append((column_right, start_y))
-                bend = bends.get(key)
-                if bend:
-                    for layer, (bx, by) in enumerate(bend, first_layer):
-                        half = half_column[layer]
-                        points += [(bx - half, by), (bx + half, by)]
-                column_left = vx - half_column[layer_of[v]]
-                if column_left < tip[0] - ARROW_LENGTH:  # else the arrow itself reaches the gap
-                    points.append((column_left, tip[1]))
-                points.append(tip)
-                routes[key] = points
-        return routes
+        self.graph_loaded.emit(self.graph)
 
     # -- queries (also used by tests) -----------------------------------------------------
 
@@ -392,12 +420,11 @@ class GraphView(QGraphicsView):
             item.set_header_color(color)
 
     def _update_legend(self) -> None:
-        nonfinite = any(item.nonfinite for item in self._nodes.values())
+        nonfinite = self._any_nonfinite
         if self._color_by_grad and self._grad_scale is not None:
             self._legend.show_grad_scale(self._grad_scale, nonfinite)
         else:
-            kinds = {attrs.get("kind") for attrs in self.graph.nodes.values()}
-            self._legend.show_kinds(nonfinite, kinds)
+            self._legend.show_kinds(nonfinite, self._kinds)
         self._legend.show()
         self._place_legend()
 
@@ -406,6 +433,76 @@ class GraphView(QGraphicsView):
         self._legend.move(
             corner.x() + LEGEND_INSET, corner.y() - self._legend.height() - LEGEND_INSET + 1
         )
+
+    def _update_minimap(self, prepared: PreparedScene) -> None:
+        if len(prepared.card_kinds) < MINIMAP_MIN_CARDS:
+            self._minimap.hide()
+            return
+        self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
+        self._minimap.show()
+        self._place_minimap()
+
+    def _place_minimap(self) -> None:
+        corner = self.viewport().geometry().topRight()
+        x = corner.x() - self._minimap.width() - MINIMAP_INSET
+        self._minimap.move(x, corner.y() + MINIMAP_INSET)
+
+    def minimap(self) -> Minimap:
+        return self._minimap
+
+    def _shown_rect(self) -> QRectF:
+        """The part of the scene in the viewport."""
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def pan_to(self, point: QPointF) -> None:
+        """Centre the view on a scene point, keeping the zoom (the minimap's clicks)."""
+        self._fit_mode = FitMode.OFF
+        self.centerOn(point)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
+        super().scrollContentsBy(dx, dy)
+        if self._minimap.isVisible():
+            self._minimap.update()
+
+    # -- search highlights ----------------------------------------------------------------
+
+    def set_search_matches(self, nodes: list[str], current: str | None) -> None:
+        """Outline ``nodes`` (search matches) and, more strongly, ``current``; [] clears."""
+        self._matches = [node for node in nodes if node in self._nodes]
+        self._current_match = current if current in self._nodes else None
+        self.viewport().update()
+
+    def search_matches(self) -> list[str]:
+        return list(self._matches)
+
+    def center_on(self, node_id: str) -> None:
+        """Centre the view on a card, zooming in to where its text is drawn if need be."""
+        item = self._nodes[node_id]
+        self._fit_mode = FitMode.OFF
+        if self.zoom() < TEXT_MIN_SCALE:
+            self._set_scale(CENTER_ON_SCALE)
+        self.centerOn(item.sceneBoundingRect().center())
+
+    def _draw_matches(self, painter: QPainter, rect: QRectF) -> None:
+        """Outlines at least MATCH_MIN_PX across, so matches stand out at overview zoom."""
+        if not self._matches:
+            return
+        painter.save()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        least = MATCH_MIN_PX / self.zoom()
+        for node in self._matches:
+            box = self._nodes[node].sceneBoundingRect().adjusted(-3, -3, 3, 3)
+            if box.width() < least or box.height() < least:
+                grow_x, grow_y = max(least - box.width(), 0) / 2, max(least - box.height(), 0) / 2
+                box.adjust(-grow_x, -grow_y, grow_x, grow_y)
+            if not box.intersects(rect):
+                continue
+            current = node == self._current_match
+            pen = QPen(palette.SELECTED if current else MATCH_COLOR, 4.0 if current else 2.5)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawRoundedRect(box, 6, 6)
+        painter.restore()
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -466,6 +563,7 @@ class GraphView(QGraphicsView):
         scale = min(MAX_SCALE, max(MIN_SCALE, scale))
         self.setTransform(QTransform.fromScale(scale, scale))
         self._update_scroll_area()
+        self._minimap.update()
 
     def _update_scroll_area(self) -> None:
         """Let the graph be panned until its edge reaches the far side of the viewport."""
@@ -580,6 +678,7 @@ class GraphView(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         if self._nodes:
+            self._draw_matches(painter, rect)
             return
         painter.save()
         painter.resetTransform()
@@ -594,38 +693,10 @@ class GraphView(QGraphicsView):
         super().resizeEvent(event)
         self._update_scroll_area()
         self._place_legend()
+        self._place_minimap()
         self._refit()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while building: it only creates objects, and each
-    collection walks the whole graph's tensors and dicts (15-25% of set_graph at 10k)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _cards_bounds(positions: dict, sizes: dict) -> QRectF:
-    """The box around every card (NodeItem bounds keep 2 units for the selection outline)."""
-    data = np.array([(*positions[n], *sizes[n]) for n in positions], dtype=np.float64)
-    x, y, half_w, half_h = data[:, 0], data[:, 1], data[:, 2] / 2 + 2, data[:, 3] / 2 + 2
-    left, top = float((x - half_w).min()), float((y - half_h).min())
-    return QRectF(left, top, float((x + half_w).max()) - left, float((y + half_h).max()) - top)
 
 
 def _dragged(press: QPoint, release: QPoint) -> bool:
     """True if the mouse moved far enough between press and release to be a pan, not a click."""
     return (release - press).manhattanLength() > QApplication.startDragDistance()
-
-
-def _next_y(bends: list[Point] | None, target: Point) -> float:
-    return bends[0][1] if bends else target[1]
-
-
-def _prev_y(bends: list[Point] | None, source: Point) -> float:
-    return bends[-1][1] if bends else source[1]

@@ -48,6 +48,7 @@ OTHER_KEYS = [
     ("Ctrl+Enter", "Evaluate the program (editor)"),
     ("Ctrl+F", "Search the graph for a node"),
     ("F", "Fit the graph in view (graph focused)"),
+    ("Ctrl+F", "Find nodes by name or op (Enter: next, Shift+Enter: previous)"),
     ("Mouse wheel", "Zoom around the cursor"),
     ("Drag", "Pan the graph"),
     ("Click a node", "Show it in the inspector"),

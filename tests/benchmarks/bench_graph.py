@@ -13,12 +13,15 @@ For each graph it times, as the median of ``--repeat`` runs:
 3. ``GraphView.set_graph`` (measures cards, lays out again, builds the scene items and fits);
    the ``items`` column is the part of it spent replacing the scene, when that can be seen;
 4. the first full paint: ``grab()`` of a 1200x800 view right after ``set_graph``;
-5. a full-viewport repaint after panning 50 px, at the fitted (overview) zoom and at 100%.
+5. ``GraphView.load_graph``, the app's path (large graphs are prepared on a worker and
+   their scene built in slices), from call to first paint (``load``), with ``stall``: the
+   longest the event loop went without turning meanwhile (a freeze, as the user feels it);
+6. a full-viewport repaint after panning 50 px, at the fitted (overview) zoom and at 100%.
 
 ``total`` is trace + set_graph + first paint, the time from a tensor to a drawn window.
 ``peak MB`` is the process's RSS high-water mark while handling the graph, over the RSS
 after importing torch and Qt and warming up. Graphs above ``--max-scene-nodes`` skip steps
-3-5 (printed as "skipped"). When ``torchviz`` and Graphviz's ``dot`` happen to be installed,
+3-6 (printed as "skipped"). When ``torchviz`` and Graphviz's ``dot`` happen to be installed,
 ``make_dot`` plus an SVG render is timed on the same graphs, with its ratio to ``total``.
 """
 
@@ -42,6 +45,7 @@ from datetime import datetime, timezone
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import torch  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import gradviz  # noqa: E402
@@ -54,6 +58,7 @@ PAN_PX = 50
 WIDTH = 8  # features of the MLPs: small tensors, so the graph and not the maths is measured
 BATCH = 4
 KINDS = ("chain", "wide", "mlp", "residual")
+TEXTBOOK = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
 SKIPPED = "skipped"
 
 
@@ -224,7 +229,7 @@ class Bench:
         )
 
         if row.nodes > args.max_scene_nodes:
-            for key in ("set_graph", "items", "paint", "pan_fit", "pan_100"):
+            for key in ("set_graph", "items", "paint", "load", "stall", "pan_fit", "pan_100"):
                 row.times[key] = SKIPPED
         else:
             self.measure_view(graph, row, repeat)
@@ -269,6 +274,11 @@ class Bench:
         row.times["items"] = median(items_s)
         row.times["paint"] = median(paint_s)
 
+        if hasattr(view, "load_graph"):
+            loads = [self.measure_load(graph) for _ in range(min(repeat, 3))]
+            row.times["load"] = median([seconds for seconds, _ in loads])
+            row.times["stall"] = median([stall for _, stall in loads])
+
         pans = max(repeat, 5)
         fit = getattr(view, "fit", None)
         if fit is not None:  # overview: the whole graph (small graphs may open zoomed in)
@@ -277,6 +287,48 @@ class Bench:
         view.zoom_by(1.0 / view.zoom())  # 100%, on the middle of the graph
         view.centerOn(view.scene().itemsBoundingRect().center())
         row.times["pan_100"] = median(self.pan_repaints(pans))
+
+    def measure_load(self, graph) -> tuple[float, float]:
+        """``load_graph`` (the app's path) over the previous graph, to the first paint:
+        (seconds, the longest time the event loop did not turn meanwhile)."""
+        view, gaps = self.view, []
+        last = time.perf_counter()
+
+        def tick() -> None:
+            nonlocal last
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+        ticker, loop = QTimer(interval=0), QEventLoop()
+        ticker.timeout.connect(tick)
+        view.graph_loaded.connect(loop.quit)
+        gc.collect()
+        started = last = time.perf_counter()
+        ticker.start()
+        view.load_graph(graph)
+        if view.is_loading():
+            loop.exec()
+        view.graph_loaded.disconnect(loop.quit)
+        QTimer.singleShot(0, loop.quit)  # one more turn: the first paint, as the app does it
+        view.viewport().update()
+        loop.exec()
+        seconds = time.perf_counter() - started
+        ticker.stop()
+        return seconds, max(gaps, default=seconds)
+
+    def textbook(self, runs: int = 15) -> float:
+        """Median seconds from the textbook program's text to its drawn graph, as the graph
+        tab does it (evaluate, load_graph, paint); the evaluation thread is not included."""
+
+        def draw() -> None:
+            self.view.load_graph(gradviz.evaluate(TEXTBOOK).graph)
+            self.view.grab()
+
+        draw()
+        seconds = median([timed(draw)[0] for _ in range(runs)])
+        self.view.set_graph(None)
+        return seconds
 
     def pan_repaints(self, count: int) -> list[float]:
         """Scroll by PAN_PX (alternately right and back), then time a full-viewport repaint."""
@@ -347,6 +399,8 @@ COLUMNS = [
     ("set_graph", "set_graph"),
     ("items", "(items)"),
     ("paint", "1st paint"),
+    ("load", "load"),
+    ("stall", "stall"),
     ("pan_fit", "pan fit"),
     ("pan_100", "pan 100%"),
 ]
@@ -484,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     print("times in ms (median); total = trace + set_graph + 1st paint; set_graph includes")
     print("measuring the cards, its own layout and (items) building the scene items\n")
     print(table(rows, bench.torchviz is not None))
+    print(f"\ntextbook example, text -> drawn: {ms(bench.textbook(), 1)} ms (median of 15)")
     if not bench.peak_resets:
         print("\npeak MB: RSS high-water mark could not be reset; it is cumulative over the run")
     wall = time.perf_counter() - started

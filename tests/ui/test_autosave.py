@@ -41,8 +41,10 @@ from gradviz.ui.main_window import MainWindow
 app = QApplication(sys.argv[:1])
 
 def report():
-    window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
-    if window.graph_tab.evaluating or window.statusBar().currentMessage() == "Evaluating…":
+    window = next((w for w in app.topLevelWidgets() if isinstance(w, MainWindow)), None)
+    if window is None or window.graph_tab.evaluating or (
+        window.statusBar().currentMessage() == "Evaluating…"
+    ):  # the main window comes after the start-up window
         QTimer.singleShot(50, report)
         return
     print("PROGRAM=" + repr(window.graph_tab.program()))

@@ -55,7 +55,7 @@ def check():
     dialogs = [w for w in app.topLevelWidgets()
                if w.objectName() == "errorDialog" and w.isVisible()]
     windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-    if not dialogs:
+    if not dialogs or not windows:  # the main window comes after the start-up window
         QTimer.singleShot(50, check)
         return
     print(f"DIALOGS={len(dialogs)} WINDOWS={len(windows)}")

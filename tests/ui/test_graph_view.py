@@ -17,7 +17,7 @@ import gradviz
 from gradviz.core.regression import make_data, step_graph
 from gradviz.examples import load_examples
 from gradviz.ui import graph_view as graph_view_module
-from gradviz.ui import palette
+from gradviz.ui import palette, scene_prep
 from gradviz.ui.edge_batch import EdgeBatch, path_from_records
 from gradviz.ui.graph_view import READABLE_MAX_CARDS, READABLE_SCALE, GraphView
 from gradviz.ui.legend import GraphLegend
@@ -86,7 +86,7 @@ GRAPHS = {
 def edge_mode(request, monkeypatch) -> str:
     """Every test runs with one item per edge and with all edges in one ``EdgeBatch``."""
     if request.param == "edge batch":
-        monkeypatch.setattr(graph_view_module, "EDGE_ITEMS_MAX", -1)
+        monkeypatch.setattr(scene_prep, "EDGE_ITEMS_MAX", -1)
     return request.param
 
 
@@ -422,7 +422,7 @@ def test_a_failing_layout_keeps_the_previous_graph(view, textbook, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("layout failed")
 
-    monkeypatch.setattr(graph_view_module, "layered_layout", broken)
+    monkeypatch.setattr(scene_prep, "layered_layout", broken)
     with pytest.raises(RuntimeError):
         view.set_graph(mlp_graph())
     assert view.graph is textbook
@@ -464,7 +464,7 @@ def fan_graph(terms: int = 300) -> nx.DiGraph:
 
 def test_a_large_graph_draws_its_edges_as_one_batch(view, edge_mode):
     G = fan_graph()
-    assert G.number_of_edges() > graph_view_module.EDGE_ITEMS_MAX
+    assert G.number_of_edges() > scene_prep.EDGE_ITEMS_MAX
     view.set_graph(G)
     assert len(view.scene().items()) == G.number_of_nodes() + 1, "cards and one edge batch"
     x = node_by_label(G, "x")
@@ -508,12 +508,12 @@ def test_batched_pieces_of_edges_lie_on_the_edges():
     }
     batch = EdgeBatch(routes, [False, True])
     top, bottom = -50.0, 80.0
-    segments = np.flatnonzero((batch._top <= bottom) & (batch._bottom >= top))  # as paint does
+    segments = np.flatnonzero((batch._g.top <= bottom) & (batch._g.bottom >= top))  # as paint does
     assert segments.size == 4
     records = batch._segment_records(segments, top, bottom, straight=False)
     for k, segment in enumerate(segments.tolist()):
         piece = path_from_records(records[4 * k : 4 * k + 4])
-        whole = batch.path(int(batch._owner[segment]))
+        whole = batch.path(int(batch._g.owner[segment]))
         for i in range(11):
             p = piece.pointAtPercent(i / 10)
             assert top - 1e-6 <= p.y() <= bottom + 1e-6

@@ -8,7 +8,7 @@ import torch
 from PySide6.QtCore import Qt
 
 from gradviz.core.formatting import format_tensor
-from gradviz.ui.graph_view import EDGE_ITEMS_MAX
+from gradviz.ui.scene_prep import EDGE_ITEMS_MAX
 
 TEXTBOOK = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
 SQUARE = "x = 3\nsq = x * x\ny = sq + sin(x)"

@@ -17,11 +17,12 @@ CONTROLS = (QAbstractButton, QLineEdit, QAbstractSpinBox, QComboBox, QAbstractSl
 
 
 def _is_part_of_another_control(widget: QWidget) -> bool:
-    """Scroll bars, a spin box's own line edit, tab bar arrows, Qt's qt_* helpers: internals."""
+    """Scroll bars, a spin box's own line edit, a line edit's clear button, tab bar arrows,
+    Qt's qt_* helpers: internals."""
     parent = widget.parentWidget()
     return (
         isinstance(widget, QScrollBar)
-        or isinstance(parent, (QAbstractSpinBox, QComboBox, QTabBar))
+        or isinstance(parent, (QAbstractSpinBox, QComboBox, QTabBar, QLineEdit))
         or widget.objectName().startswith("qt_")
     )
 
