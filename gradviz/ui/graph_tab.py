@@ -329,6 +329,11 @@ class GraphTab(QWidget):
         self._evaluator.shutdown()
         for call in (self._checker, self._derivative_call, self._jacobian_call):
             call.cancel()
+        self.wait_for_follow_ups()
+
+    def wait_for_follow_ups(self) -> None:
+        """Block until the gradient check, Jacobian and derivative work in flight is done, so
+        a memory count (the soak) does not catch a float64 re-run half-way."""
         for pool in (self._check_pool, self._live_pool):
             pool.waitForDone()
 

@@ -76,7 +76,9 @@ class Snapshot:
 
 def snapshot(tab: GraphTab | None = None) -> Snapshot:
     """Memory and counts after a full collection, so only what is really held counts."""
-    QApplication.processEvents()
+    if tab is not None:
+        tab.wait_for_follow_ups()
+    QApplication.processEvents()  # their results arrive as queued signals
     gc.collect()
     items = len(tab.graph_view.scene().items()) if tab is not None else 0
     return Snapshot(rss_mb(), os_threads(), len(gc.get_objects()), items)
