@@ -79,6 +79,7 @@ GRAPHS = {
     "residual mlp": residual_mlp_graph,
     "for loop": for_loop_graph,
     "8-sample loss": training_loss_graph,
+    "deep mlp, folded": lambda: mlp_graph(layers=30),
 }
 
 
@@ -363,9 +364,16 @@ def _card_rect(view: GraphView, node: str) -> QRectF:
 def test_edges_leave_and_enter_cards_at_their_sides_and_miss_other_cards(view, name):
     G = GRAPHS[name]()
     view.set_graph(G)
+    layout = view.graph_layout
+    assert layout.bands or not name.endswith("folded")
     cards = {n: _card_rect(view, n) for n in G}
+    rows = {  # the height of each layer's band: a column is only a column within it
+        layer: (band.top, band.bottom)
+        for band in layout.bands
+        for layer in range(band.first_layer, band.last_layer + 1)
+    }
     columns: dict[int, tuple[float, float]] = {}
-    for n, layer in view.graph_layout.layer_of.items():
+    for n, layer in layout.layer_of.items():
         left, right = columns.get(layer, (math.inf, -math.inf))
         columns[layer] = (min(left, cards[n].left()), max(right, cards[n].right()))
     for u, v in G.edges:
@@ -384,7 +392,12 @@ def test_edges_leave_and_enter_cards_at_their_sides_and_miss_other_cards(view, n
             p = path.pointAtPercent(i / samples)
             hit = [n for n, r in others.items() if r.contains(p)]
             assert not hit, f"{name}: edge {u}->{v} enters card {hit}"
-            inside = [k for k, (left, right) in columns.items() if left < p.x() < right]
+            inside = [
+                k
+                for k, (left, right) in columns.items()
+                if left < p.x() < right
+                and rows.get(k, (-math.inf, math.inf))[0] <= p.y() <= rows.get(k, (0, math.inf))[1]
+            ]
             for k in inside:
                 heights.setdefault(k, set()).add(round(p.y(), 3))
         climbing = {k: ys for k, ys in heights.items() if max(ys) - min(ys) > 0.01}
