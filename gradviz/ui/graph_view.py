@@ -41,6 +41,7 @@ from gradviz.core.gradcheck import GradCheck
 from gradviz.core.layout import Layout
 from gradviz.core.trace import gc_paused
 from gradviz.ui import palette
+from gradviz.ui.card_blocks import CardBlocks
 from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import EdgeItem, edge_tooltip
@@ -48,6 +49,7 @@ from gradviz.ui.graph_loader import GraphLoader
 from gradviz.ui.legend import GraphLegend
 from gradviz.ui.minimap import Minimap
 from gradviz.ui.node_item import (
+    BOX_MIN_SCALE,
     TEXT_MIN_SCALE,
     CardMetrics,
     Detail,
@@ -126,6 +128,8 @@ class GraphView(QGraphicsView):
         self._nodes: dict[str, NodeItem] = {}
         self._edges: dict[tuple[str, str], EdgeItem] = {}
         self._batch: EdgeBatch | None = None
+        self._blocks: CardBlocks | None = None
+        self._blocks_shown = False
         self._bounds = QRectF()
         self._selected: str | None = None
         self._step_current: str | None = None
@@ -264,6 +268,8 @@ class GraphView(QGraphicsView):
         self._nodes = build.nodes if build is not None else {}
         self._edges = build.edges if build is not None else {}
         self._batch = build.batch if build is not None else None
+        self._blocks = build.blocks if build is not None else None
+        self._blocks_shown = False
         self._selected = None
         self._step_current = None
         self._grad_scale = None
@@ -408,6 +414,8 @@ class GraphView(QGraphicsView):
             self._update_legend()
 
     def _apply_colors(self) -> None:
+        if self._blocks is not None:
+            self._blocks.refresh_colors()
         if not self._color_by_grad:
             for item in self._nodes.values():
                 item.set_header_color(palette.kind_color(item.kind))
@@ -562,8 +570,18 @@ class GraphView(QGraphicsView):
     def _set_scale(self, scale: float) -> None:
         scale = min(MAX_SCALE, max(MIN_SCALE, scale))
         self.setTransform(QTransform.fromScale(scale, scale))
+        self._show_blocks(scale < BOX_MIN_SCALE)
         self._update_scroll_area()
         self._minimap.update()
+
+    def _show_blocks(self, on: bool) -> None:
+        """Below BOX_MIN_SCALE a big graph's cards are drawn as one item of blocks."""
+        if self._blocks is None or on == self._blocks_shown:
+            return
+        self._blocks_shown = on
+        self._blocks.setVisible(on)
+        for item in self._nodes.values():
+            item.setVisible(not on)
 
     def _update_scroll_area(self) -> None:
         """Let the graph be panned until its edge reaches the far side of the viewport."""
@@ -648,6 +666,9 @@ class GraphView(QGraphicsView):
         """The card under ``pos`` if any (cards sit above edges), else the edge."""
         items = self.items(pos)
         card = next((i for i in items if isinstance(i, NodeItem)), None)
+        if card is None and self._blocks_shown and self._blocks is not None:
+            at = self.mapToScene(pos)
+            card = self._blocks.card_at(at.x(), at.y())
         if card is not None or self._batch is None:
             return card if card is not None else (items[0] if items else None)
         at = self.mapToScene(pos)

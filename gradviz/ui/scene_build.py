@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 from PySide6.QtWidgets import QGraphicsScene
 
+from gradviz.ui.card_blocks import MIN_CARDS, CardBlocks
 from gradviz.ui.edge_batch import EdgeBatch
 from gradviz.ui.edge_item import EdgeItem
 from gradviz.ui.node_item import CardMetrics, NodeItem
@@ -55,6 +56,9 @@ class SceneBuild:
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.batch: EdgeBatch | None = None
+        self.blocks: CardBlocks | None = None
+        """For graphs over MIN_CARDS cards: all cards as one item, hidden until the view
+        shows it at overview zoom."""
         self.bounds = QRectF()
         self._metrics = metrics
         self._pending = iter(prepared.graph.nodes(data=True))
@@ -90,6 +94,10 @@ class SceneBuild:
         if deadline is not None:
             self.scene.items(QRectF(0, 0, 1, 1))  # index this slice's items now, not all later
         self.done = len(nodes) == self._total
+        if self.done and self._total > MIN_CARDS:
+            self.blocks = CardBlocks([nodes[n] for n in positions], prep.card_boxes)
+            self.blocks.setVisible(False)
+            self.scene.addItem(self.blocks)
         return self.done
 
     def _add_edges(self) -> None:

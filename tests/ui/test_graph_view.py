@@ -17,7 +17,7 @@ import gradviz
 from gradviz.core.regression import make_data, step_graph
 from gradviz.examples import load_examples
 from gradviz.ui import graph_view as graph_view_module
-from gradviz.ui import palette, scene_prep
+from gradviz.ui import palette, scene_build, scene_prep
 from gradviz.ui.edge_batch import EdgeBatch, path_from_records
 from gradviz.ui.graph_view import READABLE_MAX_CARDS, READABLE_SCALE, GraphView
 from gradviz.ui.legend import GraphLegend
@@ -538,3 +538,59 @@ def test_batched_pieces_of_edges_lie_on_the_edges():
     assert batch.edge_at(80.0, 2500.0, radius=5.0) == 0
     assert batch.edge_at(60.0, 2500.0, radius=5.0) is None
     assert batch.edge_at(199.0, 5000.0) == 0, "on the arrowhead"
+
+
+# ---------------------------------------------------------------- overview blocks
+
+
+def _pixel(view: GraphView, image: QImage, node: str) -> QColor:
+    """The colour drawn at a card's centre (the grab is at the device pixel ratio)."""
+    at = viewport_pos(view, node) * image.devicePixelRatio()
+    return image.pixelColor(at)
+
+
+@pytest.fixture
+def blocks_view(view, monkeypatch) -> GraphView:
+    """A view that draws graphs over 20 cards as blocks at overview zoom."""
+    monkeypatch.setattr(scene_build, "MIN_CARDS", 20)
+    return view
+
+
+def test_a_big_graph_at_overview_zoom_is_drawn_as_blocks_of_the_card_colours(blocks_view):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)
+    # Cards are hidden, one item draws them all, in each card's kind colour.
+    assert not any(view.node_item(n).isVisible() for n in G)
+    for node in list(G)[:: max(1, len(G) // 25)]:
+        view.centerOn(view.node_item(node))
+        image = view.viewport().grab().toImage()
+        assert _pixel(view, image, node) == palette.kind_color(G.nodes[node]["kind"])
+    view.set_color_by_grad(True)
+    node = next(n for n in G if G.nodes[n]["kind"] == "op")
+    view.centerOn(view.node_item(node))
+    image = view.viewport().grab().toImage()
+    assert _pixel(view, image, node) == view.node_item(node).header_color
+    assert view.node_item(node).header_color != palette.kind_color("op")
+    # Zoomed in, the cards draw themselves again.
+    view._set_scale(BOX_MIN_SCALE * 2)
+    assert all(view.node_item(n).isVisible() for n in G)
+
+
+def test_clicking_a_block_selects_its_card(qtbot, blocks_view):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)
+    node = node_by_label(G, "W12")
+    view.centerOn(view.node_item(node))
+    with qtbot.waitSignal(view.node_selected, timeout=1000) as blocker:
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=viewport_pos(view, node))
+    assert blocker.args == [node]
+
+
+def test_small_graphs_get_no_blocks(view):
+    view.set_graph(mlp_graph(layers=30))
+    view._set_scale(BOX_MIN_SCALE / 2)
+    assert all(item.isVisible() for item in view.node_items())
