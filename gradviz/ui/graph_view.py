@@ -269,7 +269,7 @@ class GraphView(QGraphicsView):
         self._edges = build.edges if build is not None else {}
         self._batch = build.batch if build is not None else None
         self._blocks = build.blocks if build is not None else None
-        self._blocks_shown = False
+        self._blocks_shown = self._blocks is not None
         self._selected = None
         self._step_current = None
         self._grad_scale = None

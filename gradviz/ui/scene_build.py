@@ -57,12 +57,13 @@ class SceneBuild:
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.batch: EdgeBatch | None = None
         self.blocks: CardBlocks | None = None
-        """For graphs over MIN_CARDS cards: all cards as one item, hidden until the view
-        shows it at overview zoom."""
+        """For graphs over MIN_CARDS cards: all cards as one item, shown (and the cards
+        hidden) at first, as such a graph opens at overview zoom; the view switches."""
         self.bounds = QRectF()
         self._metrics = metrics
         self._pending = iter(prepared.graph.nodes(data=True))
         self._total = prepared.graph.number_of_nodes()
+        self._blocked = self._total > MIN_CARDS
         self._edges_done = False
         self.done = False
 
@@ -87,6 +88,8 @@ class SceneBuild:
         for made, (node, attrs) in enumerate(self._pending, 1):
             item = NodeItem(node, attrs, texts[node], sizes[node], metrics, nonfinite.get(node))
             item.setPos(*positions[node])
+            if self._blocked:  # hidden one by one here, in slices, rather than all at the end
+                item.setVisible(False)
             add(item)
             nodes[node] = item
             if deadline and made % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
@@ -94,9 +97,8 @@ class SceneBuild:
         if deadline is not None:
             self.scene.items(QRectF(0, 0, 1, 1))  # index this slice's items now, not all later
         self.done = len(nodes) == self._total
-        if self.done and self._total > MIN_CARDS:
+        if self.done and self._blocked:
             self.blocks = CardBlocks([nodes[n] for n in positions], prep.card_boxes)
-            self.blocks.setVisible(False)
             self.scene.addItem(self.blocks)
         return self.done
 
