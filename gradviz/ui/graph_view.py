@@ -130,6 +130,7 @@ class GraphView(QGraphicsView):
         self._batch: EdgeBatch | None = None
         self._blocks: CardBlocks | None = None
         self._blocks_shown = False
+        self._block_nodes: list[str] = []  # the card of each block, in the blocks' order
         self._bounds = QRectF()
         self._selected: str | None = None
         self._step_current: str | None = None
@@ -270,6 +271,7 @@ class GraphView(QGraphicsView):
         self._batch = build.batch if build is not None else None
         self._blocks = build.blocks if build is not None else None
         self._blocks_shown = self._blocks is not None
+        self._block_nodes = list(build.prepared.layout.positions) if self._blocks else []
         self._selected = None
         self._step_current = None
         self._grad_scale = None
@@ -414,18 +416,20 @@ class GraphView(QGraphicsView):
             self._update_legend()
 
     def _apply_colors(self) -> None:
-        if self._blocks is not None:
-            self._blocks.refresh_colors()
         if not self._color_by_grad:
             for item in self._nodes.values():
                 item.set_header_color(palette.kind_color(item.kind))
-            return
-        magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
-        self._grad_scale = LogScale.fit(magnitudes.values())
-        for node, item in self._nodes.items():
-            m = magnitudes[node]
-            color = palette.NO_GRAD if not m else palette.viridis(self._grad_scale(m))
-            item.set_header_color(color)
+        else:
+            magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
+            self._grad_scale = LogScale.fit(magnitudes.values())
+            for node, item in self._nodes.items():
+                m = magnitudes[node]
+                color = palette.NO_GRAD if not m else palette.viridis(self._grad_scale(m))
+                item.set_header_color(color)
+        if self._blocks is not None:
+            self._blocks.set_colors(
+                [self._nodes[n].header_color for n in self.graph_layout.positions]
+            )
 
     def _update_legend(self) -> None:
         nonfinite = self._any_nonfinite
@@ -668,7 +672,8 @@ class GraphView(QGraphicsView):
         card = next((i for i in items if isinstance(i, NodeItem)), None)
         if card is None and self._blocks_shown and self._blocks is not None:
             at = self.mapToScene(pos)
-            card = self._blocks.card_at(at.x(), at.y())
+            index = self._blocks.card_at(at.x(), at.y())
+            card = None if index is None else self._nodes[self._block_nodes[index]]
         if card is not None or self._batch is None:
             return card if card is not None else (items[0] if items else None)
         at = self.mapToScene(pos)

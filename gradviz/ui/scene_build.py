@@ -14,7 +14,8 @@ import time
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 from PySide6.QtWidgets import QGraphicsScene
 
-from gradviz.ui.card_blocks import MIN_CARDS, CardBlocks
+from gradviz.ui import palette
+from gradviz.ui.card_blocks import MIN_CARDS, CardBlocks, block_rects
 from gradviz.ui.edge_batch import EdgeBatch
 from gradviz.ui.edge_item import EdgeItem
 from gradviz.ui.node_item import CardMetrics, NodeItem
@@ -64,6 +65,7 @@ class SceneBuild:
         self._pending = iter(prepared.graph.nodes(data=True))
         self._total = prepared.graph.number_of_nodes()
         self._blocked = self._total > MIN_CARDS
+        self._block_rects: list[QRectF] = []  # made a slice at a time, like the cards
         self._edges_done = False
         self.done = False
 
@@ -94,11 +96,14 @@ class SceneBuild:
             nodes[node] = item
             if deadline and made % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
                 break
+        if self._blocked:
+            self._block_rects += block_rects(prep.card_boxes[len(self._block_rects) : len(nodes)])
         if deadline is not None:
             self.scene.items(QRectF(0, 0, 1, 1))  # index this slice's items now, not all later
         self.done = len(nodes) == self._total
         if self.done and self._blocked:
-            self.blocks = CardBlocks([nodes[n] for n in positions], prep.card_boxes)
+            colors = [palette.kind_color(kind) for kind in prep.card_kinds]
+            self.blocks = CardBlocks(prep.card_boxes, self._block_rects, colors)
             self.scene.addItem(self.blocks)
         return self.done
 
