@@ -131,6 +131,7 @@ class GraphView(QGraphicsView):
         self._blocks: CardBlocks | None = None
         self._blocks_shown = False
         self._block_nodes: list[str] = []  # the card of each block, in the blocks' order
+        self._minimap_wanted = False  # a graph big enough for one; shown when useful
         self._bounds = QRectF()
         self._selected: str | None = None
         self._step_current: str | None = None
@@ -280,6 +281,7 @@ class GraphView(QGraphicsView):
             self.graph, self.graph_layout = graph, None
             self._bounds = QRectF()
             self._legend.hide()
+            self._minimap_wanted = False
             self._minimap.hide()
             self.setSceneRect(QRectF())
             self.viewport().update()
@@ -447,12 +449,18 @@ class GraphView(QGraphicsView):
         )
 
     def _update_minimap(self, prepared: PreparedScene) -> None:
-        if len(prepared.card_kinds) < MINIMAP_MIN_CARDS:
-            self._minimap.hide()
-            return
-        self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
-        self._minimap.show()
-        self._place_minimap()
+        self._minimap_wanted = len(prepared.card_kinds) >= MINIMAP_MIN_CARDS
+        if self._minimap_wanted:
+            self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
+            self._place_minimap()
+        self._sync_minimap()
+
+    def _sync_minimap(self) -> None:
+        """The minimap shows only while part of the graph is out of view: at overview it
+        would repeat the view, and it would cover the graph's top-right corner."""
+        wanted = self._minimap_wanted and not self._shown_rect().contains(self._bounds)
+        if wanted != self._minimap.isVisible():
+            self._minimap.setVisible(wanted)
 
     def _place_minimap(self) -> None:
         corner = self.viewport().geometry().topRight()
@@ -473,6 +481,7 @@ class GraphView(QGraphicsView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
         super().scrollContentsBy(dx, dy)
+        self._sync_minimap()
         if self._minimap.isVisible():
             self._minimap.update()
 
@@ -576,6 +585,7 @@ class GraphView(QGraphicsView):
         self.setTransform(QTransform.fromScale(scale, scale))
         self._show_blocks(scale < BOX_MIN_SCALE)
         self._update_scroll_area()
+        self._sync_minimap()
         self._minimap.update()
 
     def _show_blocks(self, on: bool) -> None:
