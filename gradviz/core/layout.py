@@ -11,7 +11,10 @@ Four steps, each (near) linear, so 100k-node graphs lay out in about a second:
 4. coordinates: x by layer (as wide as its widest card); y lines every chain of
    main inputs up, then pulls nodes towards their neighbours (side inputs such
    as parameters only weakly, so they give way), each layer solved as an
-   isotonic regression so cards never overlap.
+   isotonic regression so cards never overlap;
+5. optionally, folding: a long, flat layout (a deep network is thousands of layers
+   wide and a few cards tall) is cut into bands of consecutive layers stacked like
+   lines of text, so the whole graph has a shape at overview zoom.
 """
 
 from __future__ import annotations
@@ -49,6 +52,25 @@ _PULL_SIDE_INPUT = 1e-4
 _INERTIA = 1e-9
 # Rounds of pooling in the isotonic regression before evening out what is left.
 _MAX_POOLING_ROUNDS = 64
+# A folded layout keeps at least this many layers in a band, so graphs up to twice
+# as deep are never folded (the textbook examples are a handful of layers).
+_MIN_LAYERS_PER_BAND = 24
+# How many layers a band's cut may move to where fewer edges wrap around.
+_CUT_REACH = 8
+# The space between two bands, in layer gaps: room for the edges that wrap around.
+_BAND_GAP_IN_LAYER_GAPS = 2.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """Consecutive layers drawn as one row of a folded layout, and the box they fill."""
+
+    first_layer: int
+    last_layer: int
+    left: float
+    top: float
+    right: float
+    bottom: float
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,11 @@ class Layout:
     an edge spanning more than one layer, from u to v, one per crossed layer;
     adjacent-layer edges have none. `width` and `height` bound every card and
     bend slot, with the top-left corner at (0, 0).
+
+    A folded layout lists its `bands` from top to bottom; within a band x still
+    grows with the layer, and an edge into the next band's first layer wraps
+    around (the drawing routes it through the space between the bands). An
+    unfolded layout has no bands.
     """
 
     positions: dict[Hashable, Point]
@@ -67,6 +94,7 @@ class Layout:
     layer_of: dict[Hashable, int]
     width: float
     height: float
+    bands: tuple[Band, ...] = ()
 
 
 def layered_layout(
@@ -77,19 +105,25 @@ def layered_layout(
     layer_gap: float = 70.0,
     node_gap: float = 18.0,
     sweeps: int = 4,
+    fold_aspect: float | None = None,
 ) -> Layout:
     """Lay out a DAG whose edges point from producer to consumer.
 
     `sizes` maps nodes to card (width, height); others get `default_size`.
     `layer_gap` is the horizontal space between layers, `node_gap` the vertical
     space between cards (and bend slots) in a layer, and `sweeps` the number of
-    crossing-reduction sweeps (0 keeps the depth-first order).
+    crossing-reduction sweeps (0 keeps the depth-first order). With
+    `fold_aspect` (width / height, e.g. the window's), a layout much wider than
+    that is folded into bands so that its overall shape comes close to it;
+    graphs under 2 * _MIN_LAYERS_PER_BAND layers deep are never folded.
     Raises ValueError if G has a cycle.
     """
     if not G.is_directed():
         raise ValueError("layered_layout needs a directed graph (nx.DiGraph)")
     if min(layer_gap, node_gap, sweeps) < 0:
         raise ValueError("layer_gap, node_gap and sweeps must not be negative")
+    if fold_aspect is not None and not fold_aspect > 0:
+        raise ValueError("fold_aspect must be positive")
     nodes, edges = index_graph(G)
     if not nodes:
         return Layout({}, {}, {}, 0.0, 0.0)
@@ -108,11 +142,22 @@ def layered_layout(
     n_bends = graph.n_nodes - graph.n_real
     width = np.concatenate((card_width, np.zeros(n_bends)))
     height = np.concatenate((card_height, np.full(n_bends, _BEND_SLOT_HEIGHT)))
-    x, total_width = _layer_centres(graph.layer, width, layer_gap)
+    left, layer_width = _layer_columns(graph.layer, width, layer_gap)
+    x = (left + layer_width / 2)[graph.layer]
     side_input, main_input = _input_roles(len(nodes), edges)
     pull = _edge_pulls(graph, _side_branches(len(nodes), edges, side_input))
     y = _straightened_y(graph, position, height, node_gap, pull, _chain_starts(graph, main_input))
     y -= (y - height / 2).min()
+    bands: tuple[Band, ...] = ()
+    if fold_aspect is not None:
+        gap = _BAND_GAP_IN_LAYER_GAPS * layer_gap
+        crossing = np.bincount(graph.layer[graph.segments[:, 0]], minlength=left.size)
+        bands, shift_x, shift_y = _fold(
+            graph.layer, left, layer_width, crossing, y, height, fold_aspect, gap
+        )
+        x += shift_x[graph.layer]
+        y += shift_y[graph.layer]
+    total_width = max((b.right for b in bands), default=float(left[-1] + layer_width[-1]))
 
     xs, ys = x.tolist(), y.tolist()
     real = len(nodes)
@@ -122,6 +167,7 @@ def layered_layout(
         layer_of=dict(zip(nodes, layer.tolist(), strict=True)),
         width=total_width,
         height=float((y + height / 2).max()),
+        bands=bands,
     )
 
 
@@ -162,16 +208,79 @@ def _card_sizes(
     return wh[:, 0], wh[:, 1]
 
 
-def _layer_centres(
+def _layer_columns(
     layer: np.ndarray, width: np.ndarray, layer_gap: float
-) -> tuple[np.ndarray, float]:
-    """x of every node (its layer's centre) and the total width.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Left edge and width of every layer's column.
 
     A layer is as wide as its widest card, so narrow layers stay narrow."""
     layer_width = np.zeros(layer.max() + 1)
     np.maximum.at(layer_width, layer, width)
     left = np.concatenate(([0.0], np.cumsum(layer_width + layer_gap)[:-1]))
-    return (left + layer_width / 2)[layer], float(left[-1] + layer_width[-1])
+    return left, layer_width
+
+
+def _fold(
+    layer: np.ndarray,
+    left: np.ndarray,
+    layer_width: np.ndarray,
+    crossing: np.ndarray,
+    y: np.ndarray,
+    height: np.ndarray,
+    aspect: float,
+    band_gap: float,
+) -> tuple[tuple[Band, ...], np.ndarray, np.ndarray]:
+    """The bands a flat layout folds into, and how far each layer moves in x and y.
+
+    No bands (and no move) if it is not flat enough. k bands of a W × H layout
+    make a box of about W/k × k(H + gap), whose aspect is `aspect` for
+    k = sqrt(W / (aspect (H + gap))). Layers are cut near where the columns'
+    running width crosses a multiple of W/k, so bands are about equally wide and
+    each keeps its left-to-right order; each band is as tall as what it holds.
+    `crossing[l]` counts the segments from layer l to l + 1: each cut goes,
+    among the nearby gaps, where the fewest edges have to wrap around.
+    """
+    n_layers = layer_width.size
+    total_width = float(left[-1] + layer_width[-1])
+    total_height = float((y + height / 2).max())
+    wanted = round(np.sqrt(total_width / (aspect * (total_height + band_gap))))
+    count = min(wanted, n_layers // _MIN_LAYERS_PER_BAND)
+    if count < 2:
+        return (), np.zeros(n_layers), np.zeros(n_layers)
+    centre = left + layer_width / 2
+    band_of_layer = np.minimum((centre * count / total_width).astype(np.int64), count - 1)
+    first_layers = _cheapest_cuts(np.flatnonzero(np.diff(band_of_layer, prepend=-1)), crossing)
+    last_layers = np.append(first_layers[1:], n_layers) - 1
+    band_of_layer = np.repeat(np.arange(first_layers.size), last_layers - first_layers + 1)
+    band = band_of_layer[layer]
+    top = np.full(first_layers.size, np.inf)
+    np.minimum.at(top, band, y - height / 2)
+    bottom = np.full(first_layers.size, -np.inf)
+    np.maximum.at(bottom, band, y + height / 2)
+    folded_top = np.concatenate(([0.0], np.cumsum(bottom - top + band_gap)[:-1]))
+    right = left[last_layers] + layer_width[last_layers] - left[first_layers]
+    bands = tuple(
+        Band(int(first), int(last), 0.0, float(new_top), float(r), float(new_top + b - t))
+        for first, last, new_top, r, t, b in zip(
+            first_layers, last_layers, folded_top, right, top, bottom, strict=True
+        )
+    )
+    shift_x = -left[first_layers][band_of_layer]
+    shift_y = (folded_top - top)[band_of_layer]
+    return bands, shift_x, shift_y
+
+
+def _cheapest_cuts(first_layers: np.ndarray, crossing: np.ndarray) -> np.ndarray:
+    """Each band start but the first moved by up to a quarter band (at most
+    _CUT_REACH layers) to the layer after the gap fewest segments cross; the
+    nearest such layer on ties."""
+    band_layers = np.diff(first_layers, append=crossing.size)
+    reach = min(_CUT_REACH, int(band_layers.min()) // 4)
+    offsets = np.arange(-reach, reach + 1)
+    candidates = first_layers[1:, None] + offsets
+    cost = crossing[candidates - 1] * (2 * reach + 1) + np.abs(offsets)
+    best = candidates[np.arange(candidates.shape[0]), cost.argmin(axis=1)]
+    return np.concatenate((first_layers[:1], best))
 
 
 def _straightened_y(

@@ -13,8 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
-from itertools import count
+from functools import lru_cache, partial
 
 import networkx as nx
 import torch
@@ -129,6 +128,7 @@ class _GraphBuilder:
         self.fns: list[object] = []  # op grad_fns, in walk order (kept alive)
         self.leaves: list[torch.Tensor] = []
         self.edges: list[tuple[str, str, int, int]] = []  # producer, consumer, out_nr, in_nr
+        self.inputs_of: dict[str, list[str | None]] = {}  # op node -> producer per input
         self.known: dict[tuple[int, int], torch.Tensor] = {}
         for out in outputs:
             if out.grad_fn is not None:
@@ -160,36 +160,45 @@ class _GraphBuilder:
                 self._visit(out.grad_fn, queue)
             elif out.requires_grad:
                 self._visit(out, queue)
+        key, visit, edges = self._key, self._visit, self.edges
         while queue:
             fn = queue.popleft()
             consumer = self.node_id[id(fn)]
+            producers: list[str | None] = []
             for in_nr, (producer_fn, out_nr) in enumerate(fn.next_functions):
                 if producer_fn is None:
+                    producers.append(None)
                     continue
-                _, obj = self._key(producer_fn)
-                producer = self._visit(obj, queue)
-                self.edges.append((producer, consumer, out_nr, in_nr))
+                producer = visit(key(producer_fn)[1], queue)
+                producers.append(producer)
+                edges.append((producer, consumer, out_nr, in_nr))
+            self.inputs_of[consumer] = producers
 
     # -- nodes --------------------------------------------------------------
 
     def add_nodes(self) -> None:
+        """Nodes and edges in bulk (one networkx call each): ~2x faster than one by one."""
         G = self.graph
-        for leaf in self.leaves:
-            name = self.leaf_names.get(id(leaf))
-            G.add_node(
-                self.node_id[id(leaf)],
-                kind="leaf", op="AccumulateGrad", label=name or "leaf", name=name,
-                shape=tuple(leaf.shape), dtype=str(leaf.dtype), value=leaf.detach(),
-                grad=None, saved={}, order=None, note=None,
-            )
-        for fn in self.fns:
-            G.add_node(self.node_id[id(fn)], **self._op_attrs(fn))
+        node_id, leaf_names = self.node_id, self.leaf_names
+        G.add_nodes_from(
+            (node_id[id(leaf)], dict(
+                kind="leaf", op="AccumulateGrad", label=leaf_names.get(id(leaf)) or "leaf",
+                name=leaf_names.get(id(leaf)), shape=tuple(leaf.shape), dtype=str(leaf.dtype),
+                value=leaf.detach(), grad=None, saved={}, order=None, note=None,
+            ))
+            for leaf in self.leaves
+        )
+        G.add_nodes_from((node_id[id(fn)], self._op_attrs(fn)) for fn in self.fns)
+        edge_attrs: dict[tuple[str, str], dict] = {}
         for producer, consumer, out_nr, in_nr in self.edges:
-            if G.has_edge(producer, consumer):
-                G.edges[producer, consumer]["uses"].append((out_nr, in_nr))
+            attrs = edge_attrs.get((producer, consumer))
+            if attrs is None:
+                edge_attrs[producer, consumer] = dict(
+                    output_nr=out_nr, uses=[(out_nr, in_nr)], grad=None, contributions=[]
+                )
             else:
-                G.add_edge(producer, consumer, output_nr=out_nr, uses=[(out_nr, in_nr)],
-                           grad=None, contributions=[])
+                attrs["uses"].append((out_nr, in_nr))
+        G.add_edges_from((u, v, attrs) for (u, v), attrs in edge_attrs.items())
         outputs = []
         for k, out in enumerate(self.outputs):
             node = f"out{k}"
@@ -257,12 +266,16 @@ class _GraphBuilder:
         if not self.leaves:
             self._note_missing("no input below this node requires grad")
             return
-        ticket = count()
-        handles = []
-        for fn in self.fns:
-            handles.append(fn.register_hook(self._op_hook(fn, ticket)))
-        for leaf in self.leaves:
-            handles.append(leaf.register_hook(self._leaf_hook(self.node_id[id(leaf)], ticket)))
+        # Hooks only note what fired, in firing order (the engine's order); the graph is
+        # annotated afterwards in one loop, which costs far less than work in each hook.
+        fired: list[tuple[str, tuple | None, object]] = []
+        log = fired.append
+        node_id = self.node_id
+        handles = [fn.register_hook(partial(_op_fired, log, node_id[id(fn)])) for fn in self.fns]
+        handles += [
+            leaf.register_hook(partial(_leaf_fired, log, node_id[id(leaf)]))
+            for leaf in self.leaves
+        ]
         try:
             # Seeding through sum(out * seed) rather than grad_outputs= gives the same
             # gradients and skips torch's grad_outputs check, which imports sympy (~1 s).
@@ -275,38 +288,27 @@ class _GraphBuilder:
         finally:
             for handle in handles:
                 handle.remove()
+        self._annotate(fired)
         self._sum_edge_grads()
 
-    def _op_hook(self, fn, ticket):
-        """Post hook: the node's grad (grad_outputs), its order, and what it sends back.
+    def _annotate(self, fired: list[tuple[str, tuple | None, object]]) -> None:
+        """Each fired node's order and grad, and what each op sent back along each in-edge.
 
-        Hooks fire as the engine executes nodes, so a counter gives the real order.
-        A node whose backward raises gets no grad; backward() notes why.
+        A node whose backward raised never fired: it keeps no grad and backward() noted why.
+        Grads need no detach: without create_graph, backward makes none that require grad.
         """
-        node = self.node_id[id(fn)]
-        attrs = self.graph.nodes[node]
-        edges = self.graph.pred[node]
-        inputs = [None if f is None else self.node_id[id(self._key(f)[1])]
-                  for f, _ in fn.next_functions]
-
-        def hook(grad_inputs, grad_outputs):
-            attrs["order"] = next(ticket)
-            grads = tuple(None if g is None else g.detach() for g in grad_outputs)
-            attrs["grad"] = grads[0] if len(grads) == 1 else grads
-            for producer, grad in zip(inputs, grad_inputs):
-                if producer is not None and grad is not None:
-                    edges[producer]["contributions"].append(grad.detach())
-
-        return hook
-
-    def _leaf_hook(self, node: str, ticket):
-        attrs = self.graph.nodes[node]
-
-        def hook(grad):
-            attrs["order"] = next(ticket)
-            attrs["grad"] = grad.detach()
-
-        return hook
+        nodes, pred, inputs_of = self.graph.nodes, self.graph.pred, self.inputs_of
+        for order, (node, grad_inputs, grad) in enumerate(fired):
+            attrs = nodes[node]
+            attrs["order"] = order
+            if grad_inputs is None:  # a leaf
+                attrs["grad"] = grad
+                continue
+            attrs["grad"] = grad[0] if len(grad) == 1 else tuple(grad)
+            edges = pred[node]
+            for producer, part in zip(inputs_of[node], grad_inputs, strict=False):
+                if producer is not None and part is not None:
+                    edges[producer]["contributions"].append(part)
 
     def _sum_edge_grads(self) -> None:
         for _, consumer, data in self.graph.edges(data=True):
@@ -321,6 +323,14 @@ class _GraphBuilder:
         for _, attrs in self.graph.nodes(data=True):
             if attrs["kind"] in ("op", "leaf") and attrs["order"] is None:
                 attrs["note"] = "; ".join(filter(None, (attrs["note"], why)))
+
+
+def _op_fired(log, node: str, grad_inputs: tuple, grad_outputs: tuple) -> None:
+    log((node, grad_inputs, grad_outputs))
+
+
+def _leaf_fired(log, node: str, grad: torch.Tensor) -> None:
+    log((node, None, grad))
 
 
 def _saved_values(fn) -> dict[str, object]:

@@ -41,6 +41,7 @@ from gradviz.core.gradcheck import GradCheck
 from gradviz.core.layout import Layout
 from gradviz.core.trace import gc_paused
 from gradviz.ui import palette
+from gradviz.ui.card_blocks import CardBlocks
 from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import EdgeItem, edge_tooltip
@@ -48,6 +49,7 @@ from gradviz.ui.graph_loader import GraphLoader
 from gradviz.ui.legend import GraphLegend
 from gradviz.ui.minimap import Minimap
 from gradviz.ui.node_item import (
+    BOX_MIN_SCALE,
     TEXT_MIN_SCALE,
     CardMetrics,
     Detail,
@@ -126,6 +128,10 @@ class GraphView(QGraphicsView):
         self._nodes: dict[str, NodeItem] = {}
         self._edges: dict[tuple[str, str], EdgeItem] = {}
         self._batch: EdgeBatch | None = None
+        self._blocks: CardBlocks | None = None
+        self._blocks_shown = False
+        self._block_nodes: list[str] = []  # the card of each block, in the blocks' order
+        self._minimap_wanted = False  # a graph big enough for one; shown when useful
         self._bounds = QRectF()
         self._selected: str | None = None
         self._step_current: str | None = None
@@ -264,6 +270,9 @@ class GraphView(QGraphicsView):
         self._nodes = build.nodes if build is not None else {}
         self._edges = build.edges if build is not None else {}
         self._batch = build.batch if build is not None else None
+        self._blocks = build.blocks if build is not None else None
+        self._blocks_shown = self._blocks is not None
+        self._block_nodes = list(build.prepared.layout.positions) if self._blocks else []
         self._selected = None
         self._step_current = None
         self._grad_scale = None
@@ -272,6 +281,7 @@ class GraphView(QGraphicsView):
             self.graph, self.graph_layout = graph, None
             self._bounds = QRectF()
             self._legend.hide()
+            self._minimap_wanted = False
             self._minimap.hide()
             self.setSceneRect(QRectF())
             self.viewport().update()
@@ -411,13 +421,17 @@ class GraphView(QGraphicsView):
         if not self._color_by_grad:
             for item in self._nodes.values():
                 item.set_header_color(palette.kind_color(item.kind))
-            return
-        magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
-        self._grad_scale = LogScale.fit(magnitudes.values())
-        for node, item in self._nodes.items():
-            m = magnitudes[node]
-            color = palette.NO_GRAD if not m else palette.viridis(self._grad_scale(m))
-            item.set_header_color(color)
+        else:
+            magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
+            self._grad_scale = LogScale.fit(magnitudes.values())
+            for node, item in self._nodes.items():
+                m = magnitudes[node]
+                color = palette.NO_GRAD if not m else palette.viridis(self._grad_scale(m))
+                item.set_header_color(color)
+        if self._blocks is not None:
+            self._blocks.set_colors(
+                [self._nodes[n].header_color for n in self.graph_layout.positions]
+            )
 
     def _update_legend(self) -> None:
         nonfinite = self._any_nonfinite
@@ -435,12 +449,18 @@ class GraphView(QGraphicsView):
         )
 
     def _update_minimap(self, prepared: PreparedScene) -> None:
-        if len(prepared.card_kinds) < MINIMAP_MIN_CARDS:
-            self._minimap.hide()
-            return
-        self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
-        self._minimap.show()
-        self._place_minimap()
+        self._minimap_wanted = len(prepared.card_kinds) >= MINIMAP_MIN_CARDS
+        if self._minimap_wanted:
+            self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
+            self._place_minimap()
+        self._sync_minimap()
+
+    def _sync_minimap(self) -> None:
+        """The minimap shows only while part of the graph is out of view: at overview it
+        would repeat the view, and it would cover the graph's top-right corner."""
+        wanted = self._minimap_wanted and not self._shown_rect().contains(self._bounds)
+        if wanted != self._minimap.isVisible():
+            self._minimap.setVisible(wanted)
 
     def _place_minimap(self) -> None:
         corner = self.viewport().geometry().topRight()
@@ -461,6 +481,7 @@ class GraphView(QGraphicsView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
         super().scrollContentsBy(dx, dy)
+        self._sync_minimap()
         if self._minimap.isVisible():
             self._minimap.update()
 
@@ -562,8 +583,19 @@ class GraphView(QGraphicsView):
     def _set_scale(self, scale: float) -> None:
         scale = min(MAX_SCALE, max(MIN_SCALE, scale))
         self.setTransform(QTransform.fromScale(scale, scale))
+        self._show_blocks(scale < BOX_MIN_SCALE)
         self._update_scroll_area()
+        self._sync_minimap()
         self._minimap.update()
+
+    def _show_blocks(self, on: bool) -> None:
+        """Below BOX_MIN_SCALE a big graph's cards are drawn as one item of blocks."""
+        if self._blocks is None or on == self._blocks_shown:
+            return
+        self._blocks_shown = on
+        self._blocks.setVisible(on)
+        for item in self._nodes.values():
+            item.setVisible(not on)
 
     def _update_scroll_area(self) -> None:
         """Let the graph be panned until its edge reaches the far side of the viewport."""
@@ -648,6 +680,10 @@ class GraphView(QGraphicsView):
         """The card under ``pos`` if any (cards sit above edges), else the edge."""
         items = self.items(pos)
         card = next((i for i in items if isinstance(i, NodeItem)), None)
+        if card is None and self._blocks_shown and self._blocks is not None:
+            at = self.mapToScene(pos)
+            index = self._blocks.card_at(at.x(), at.y())
+            card = None if index is None else self._nodes[self._block_nodes[index]]
         if card is not None or self._batch is None:
             return card if card is not None else (items[0] if items else None)
         at = self.mapToScene(pos)

@@ -14,6 +14,8 @@ import time
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 from PySide6.QtWidgets import QGraphicsScene
 
+from gradviz.ui import palette
+from gradviz.ui.card_blocks import MIN_CARDS, CardBlocks, block_rects
 from gradviz.ui.edge_batch import EdgeBatch
 from gradviz.ui.edge_item import EdgeItem
 from gradviz.ui.node_item import CardMetrics, NodeItem
@@ -55,10 +57,15 @@ class SceneBuild:
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.batch: EdgeBatch | None = None
+        self.blocks: CardBlocks | None = None
+        """For graphs over MIN_CARDS cards: all cards as one item, shown (and the cards
+        hidden) at first, as such a graph opens at overview zoom; the view switches."""
         self.bounds = QRectF()
         self._metrics = metrics
         self._pending = iter(prepared.graph.nodes(data=True))
         self._total = prepared.graph.number_of_nodes()
+        self._blocked = self._total > MIN_CARDS
+        self._block_rects: list[QRectF] = []  # made a slice at a time, like the cards
         self._edges_done = False
         self.done = False
 
@@ -83,13 +90,21 @@ class SceneBuild:
         for made, (node, attrs) in enumerate(self._pending, 1):
             item = NodeItem(node, attrs, texts[node], sizes[node], metrics, nonfinite.get(node))
             item.setPos(*positions[node])
+            if self._blocked:  # hidden one by one here, in slices, rather than all at the end
+                item.setVisible(False)
             add(item)
             nodes[node] = item
             if deadline and made % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
                 break
+        if self._blocked:
+            self._block_rects += block_rects(prep.card_boxes[len(self._block_rects) : len(nodes)])
         if deadline is not None:
             self.scene.items(QRectF(0, 0, 1, 1))  # index this slice's items now, not all later
         self.done = len(nodes) == self._total
+        if self.done and self._blocked:
+            colors = [palette.kind_color(kind) for kind in prep.card_kinds]
+            self.blocks = CardBlocks(prep.card_boxes, self._block_rects, colors)
+            self.scene.addItem(self.blocks)
         return self.done
 
     def _add_edges(self) -> None:

@@ -22,6 +22,10 @@ from gradviz.ui.edge_item import ARROW_LENGTH, Point
 from gradviz.ui.node_item import CardMetrics, CardText, card_texts, nonfinite_flags
 
 PORT_STEP = 8.0
+FOLD_ASPECT = 1.5
+"""The width / height a long, flat graph's layout is folded towards: about a window's."""
+WRAP_MARGIN = 24.0
+"""How far past a band's end an edge wrapping into the next band turns down."""
 EDGE_ITEMS_MAX = 200
 """Up to this many edges, each is its own ``EdgeItem``; more are drawn by one ``EdgeBatch``,
 which builds in a fraction of the time and repaints only the parts of edges in view."""
@@ -86,7 +90,7 @@ def prepare_scene(
     size = metrics.size
     sizes = {node: size(text) for node, text in texts.items()}
     step(0.45)
-    layout = layered_layout(graph, sizes)
+    layout = layered_layout(graph, sizes, fold_aspect=FOLD_ASPECT)
     step(0.75)
     routes = edge_routes(graph, layout, sizes)
     step(0.9)
@@ -112,9 +116,12 @@ def edge_routes(
     are free of cards everywhere; so an edge runs level across every column it touches
     (its producer's, one per bend point, its consumer's) and climbs only in the gaps.
     Edge ends are spread along a card's side in the order of where they come from, so
-    several edges into one card arrive side by side instead of on one point.
+    several edges into one card arrive side by side instead of on one point. In a folded
+    layout, an edge from a band's last layer to the next band's first runs past the band's
+    end, back along the space between the bands, and into the next band from its left.
     """
     pos, bends, layer_of = layout.positions, layout.edge_points, layout.layer_of
+    wraps = _wraps(layout)
     half_column: dict[int, float] = {}
     for node, layer in layer_of.items():
         half_column[layer] = max(half_column.get(layer, 0.0), sizes[node][0] / 2)
@@ -148,14 +155,29 @@ def edge_routes(
             bend = bends.get(key)
             if bend:
                 for layer, (bx, by) in enumerate(bend, first_layer):
+                    points += wraps.get(layer, ())
                     half = half_column[layer]
                     points += [(bx - half, by), (bx + half, by)]
+            points += wraps.get(layer_of[v], ())
             column_left = vx - half_column[layer_of[v]]
             if column_left < tip[0] - ARROW_LENGTH:  # else the arrow itself reaches the gap
                 points.append((column_left, tip[1]))
             points.append(tip)
             routes[key] = points
     return routes
+
+
+def _wraps(layout: Layout) -> dict[int, list[Point]]:
+    """For the first layer of every band but the first: the corners of an edge that wraps
+    into it, past the end of the band above and back along the space between the two."""
+    wraps = {}
+    for above, band in zip(layout.bands, layout.bands[1:], strict=False):
+        middle = (above.bottom + band.top) / 2
+        wraps[band.first_layer] = [
+            (above.right + WRAP_MARGIN, middle),
+            (band.left - WRAP_MARGIN, middle),
+        ]
+    return wraps
 
 
 def _spread(count: int, height: float) -> list[float]:

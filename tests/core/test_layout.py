@@ -125,9 +125,19 @@ def assert_edges_left_to_right(G: nx.DiGraph, layout: Layout, sizes) -> None:
         assert all(a < b for a, b in zip(xs, xs[1:])), (u, v, xs)
 
 
+def band_of_layer(layout: Layout) -> dict[int, int]:
+    """Each layer's band (0 for every layer of an unfolded layout)."""
+    return {
+        layer: i
+        for i, band in enumerate(layout.bands)
+        for layer in range(band.first_layer, band.last_layer + 1)
+    }
+
+
 def assert_no_overlaps(layout: Layout, sizes, node_gap: float = 18.0) -> None:
-    """Cards and bend points never overlap: layers are disjoint columns, and inside a
-    column consecutive cards keep node_gap (bend points keep at least half of it)."""
+    """Cards and bend points never overlap: layers are disjoint columns (within a band;
+    bands are disjoint rows, checked by assert_inside_bands), and inside a column
+    consecutive cards keep node_gap (bend points keep at least half of it)."""
     columns: dict[int, list] = {}
     for node in layout.positions:
         left, top, right, bottom = card_box(layout, sizes, node)
@@ -135,14 +145,15 @@ def assert_no_overlaps(layout: Layout, sizes, node_gap: float = 18.0) -> None:
     for (u, _), points in layout.edge_points.items():
         for i, (x, y) in enumerate(points):
             columns.setdefault(layout.layer_of[u] + 1 + i, []).append((y, y, x, x, "bend"))
+    band = band_of_layer(layout)
     extents = []
     for layer, items in sorted(columns.items()):
         items.sort()
         for above, below in zip(items, items[1:]):
             needed = node_gap if "bend" not in (above[4], below[4]) else node_gap / 2
             assert below[0] - above[1] >= needed - EPS, (layer, above, below)
-        extents.append((min(i[2] for i in items), max(i[3] for i in items)))
-    assert all(a[1] < b[0] for a, b in zip(extents, extents[1:])), extents
+        extents.append((band.get(layer, 0), min(i[2] for i in items), max(i[3] for i in items)))
+    assert all(a[2] < b[1] for a, b in zip(extents, extents[1:]) if a[0] == b[0]), extents
 
 
 def assert_inside_box(layout: Layout, sizes) -> None:
@@ -451,3 +462,88 @@ def test_a_100k_deep_chain_lays_out_without_recursion():
     assert layout.layer_of[99_999] == 99_999
     assert layout.positions[99_999][0] > layout.positions[0][0]
     assert {y for _, y in layout.positions.values()} == {32.0}
+
+
+# ---------------------------------------------------------------- folding long layouts
+
+
+def assert_inside_bands(layout: Layout, sizes) -> None:
+    """Bands are consecutive runs of layers, stacked top to bottom without overlapping,
+    and every card and bend point lies inside its band's box."""
+    bands = layout.bands
+    assert bands[0].first_layer == 0
+    assert bands[-1].last_layer == max(layout.layer_of.values())
+    for above, below in zip(bands, bands[1:]):
+        assert below.first_layer == above.last_layer + 1
+        assert above.bottom < below.top
+    band = band_of_layer(layout)
+    boxes = [(layout.layer_of[n], card_box(layout, sizes, n)) for n in layout.positions]
+    for (u, _), points in layout.edge_points.items():
+        boxes += [(layout.layer_of[u] + 1 + i, (x, y, x, y)) for i, (x, y) in enumerate(points)]
+    for layer, (left, top, right, bottom) in boxes:
+        b = bands[band[layer]]
+        assert b.left - EPS <= left and right <= b.right + EPS, (layer, b)
+        assert b.top - EPS <= top and bottom <= b.bottom + EPS, (layer, b)
+
+
+def test_a_deep_graph_folds_into_bands_close_to_the_asked_aspect():
+    G = synthetic_residual_mlp(1700)
+    flat = layered_layout(G)
+    layout = layered_layout(G, fold_aspect=1.5)
+    # Unfolded: 3,400 layers, ~570 times wider than tall; folded, within 2x of the aspect.
+    assert flat.width / flat.height > 100
+    assert len(layout.bands) >= 10
+    assert 0.75 < layout.width / layout.height < 3.0
+    assert set(layout.positions) == set(G)
+    assert layout.layer_of == flat.layer_of
+    assert_no_overlaps(layout, {})
+    assert_inside_bands(layout, {})
+    assert_inside_box(layout, {})
+    # Only whole rows move: the order in every layer, and so every crossing, is kept.
+    assert count_crossings(G, layout) == count_crossings(G, flat) == 0
+
+
+def test_a_folded_layout_reads_left_to_right_in_every_band_and_ends_bottom_right():
+    G = nx.path_graph(500, create_using=nx.DiGraph)
+    layout = layered_layout(G, fold_aspect=1.5)
+    band = band_of_layer(layout)
+    assert len(layout.bands) >= 2
+    for u, v in G.edges():
+        (ux, uy), (vx, vy) = layout.positions[u], layout.positions[v]
+        if band[u] == band[v]:
+            assert ux < vx and uy == pytest.approx(vy)
+        else:  # the next band's first card: one row down, back at the left
+            assert band[v] == band[u] + 1 and vx < ux and vy > uy
+    last = layout.bands[-1]
+    output_x, output_y = layout.positions[499]
+    assert output_x + DEFAULT[0] / 2 == pytest.approx(last.right)
+    assert last.top <= output_y <= last.bottom
+
+
+def test_band_cuts_go_where_the_fewest_edges_wrap():
+    G = synthetic_residual_mlp(300)
+    flat = layered_layout(G)
+    layout = layered_layout(G, fold_aspect=1.5)
+    wrapping = [
+        sum(1 for u, v in G.edges() if flat.layer_of[u] < b.first_layer <= flat.layer_of[v])
+        for b in layout.bands[1:]
+    ]
+    # Each block's gaps are crossed by 2 to 4 edges (with the skip connection); a cut
+    # where only the block's two inputs cross leaves 2.
+    assert wrapping and max(wrapping) == 2
+
+
+def test_small_and_square_graphs_are_not_folded():
+    textbook = nx.DiGraph([("a", "pow_a"), ("pow_a", "sub"), ("b", "pow_b"), ("pow_b", "sub")])
+    textbook.add_edges_from([("sub", "add"), ("three", "add"), ("add", "y")])
+    # 40 layers: wide, but under two bands' worth of layers.
+    chain = nx.path_graph(40, create_using=nx.DiGraph)
+    square = nx.DiGraph((i, 1000 + j) for i in range(100) for j in range(3))
+    for G in (textbook, chain, square):
+        assert layered_layout(G, fold_aspect=1.5) == layered_layout(G)
+    assert layered_layout(chain).bands == ()
+
+
+def test_a_bad_fold_aspect_is_refused():
+    with pytest.raises(ValueError, match="fold_aspect"):
+        layered_layout(nx.path_graph(3, create_using=nx.DiGraph), fold_aspect=0.0)

@@ -17,7 +17,7 @@ import gradviz
 from gradviz.core.regression import make_data, step_graph
 from gradviz.examples import load_examples
 from gradviz.ui import graph_view as graph_view_module
-from gradviz.ui import palette, scene_prep
+from gradviz.ui import palette, scene_build, scene_prep
 from gradviz.ui.edge_batch import EdgeBatch, path_from_records
 from gradviz.ui.graph_view import READABLE_MAX_CARDS, READABLE_SCALE, GraphView
 from gradviz.ui.legend import GraphLegend
@@ -79,6 +79,7 @@ GRAPHS = {
     "residual mlp": residual_mlp_graph,
     "for loop": for_loop_graph,
     "8-sample loss": training_loss_graph,
+    "deep mlp, folded": lambda: mlp_graph(layers=30),
 }
 
 
@@ -363,9 +364,16 @@ def _card_rect(view: GraphView, node: str) -> QRectF:
 def test_edges_leave_and_enter_cards_at_their_sides_and_miss_other_cards(view, name):
     G = GRAPHS[name]()
     view.set_graph(G)
+    layout = view.graph_layout
+    assert layout.bands or not name.endswith("folded")
     cards = {n: _card_rect(view, n) for n in G}
+    rows = {  # the height of each layer's band: a column is only a column within it
+        layer: (band.top, band.bottom)
+        for band in layout.bands
+        for layer in range(band.first_layer, band.last_layer + 1)
+    }
     columns: dict[int, tuple[float, float]] = {}
-    for n, layer in view.graph_layout.layer_of.items():
+    for n, layer in layout.layer_of.items():
         left, right = columns.get(layer, (math.inf, -math.inf))
         columns[layer] = (min(left, cards[n].left()), max(right, cards[n].right()))
     for u, v in G.edges:
@@ -384,7 +392,12 @@ def test_edges_leave_and_enter_cards_at_their_sides_and_miss_other_cards(view, n
             p = path.pointAtPercent(i / samples)
             hit = [n for n, r in others.items() if r.contains(p)]
             assert not hit, f"{name}: edge {u}->{v} enters card {hit}"
-            inside = [k for k, (left, right) in columns.items() if left < p.x() < right]
+            inside = [
+                k
+                for k, (left, right) in columns.items()
+                if left < p.x() < right
+                and rows.get(k, (-math.inf, math.inf))[0] <= p.y() <= rows.get(k, (0, math.inf))[1]
+            ]
             for k in inside:
                 heights.setdefault(k, set()).add(round(p.y(), 3))
         climbing = {k: ys for k, ys in heights.items() if max(ys) - min(ys) > 0.01}
@@ -525,3 +538,59 @@ def test_batched_pieces_of_edges_lie_on_the_edges():
     assert batch.edge_at(80.0, 2500.0, radius=5.0) == 0
     assert batch.edge_at(60.0, 2500.0, radius=5.0) is None
     assert batch.edge_at(199.0, 5000.0) == 0, "on the arrowhead"
+
+
+# ---------------------------------------------------------------- overview blocks
+
+
+def _pixel(view: GraphView, image: QImage, node: str) -> QColor:
+    """The colour drawn at a card's centre (the grab is at the device pixel ratio)."""
+    at = viewport_pos(view, node) * image.devicePixelRatio()
+    return image.pixelColor(at)
+
+
+@pytest.fixture
+def blocks_view(view, monkeypatch) -> GraphView:
+    """A view that draws graphs over 20 cards as blocks at overview zoom."""
+    monkeypatch.setattr(scene_build, "MIN_CARDS", 20)
+    return view
+
+
+def test_a_big_graph_at_overview_zoom_is_drawn_as_blocks_of_the_card_colours(blocks_view):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)
+    # Cards are hidden, one item draws them all, in each card's kind colour.
+    assert not any(view.node_item(n).isVisible() for n in G)
+    for node in list(G)[:: max(1, len(G) // 25)]:
+        view.centerOn(view.node_item(node))
+        image = view.viewport().grab().toImage()
+        assert _pixel(view, image, node) == palette.kind_color(G.nodes[node]["kind"])
+    view.set_color_by_grad(True)
+    node = next(n for n in G if G.nodes[n]["kind"] == "op")
+    view.centerOn(view.node_item(node))
+    image = view.viewport().grab().toImage()
+    assert _pixel(view, image, node) == view.node_item(node).header_color
+    assert view.node_item(node).header_color != palette.kind_color("op")
+    # Zoomed in, the cards draw themselves again.
+    view._set_scale(BOX_MIN_SCALE * 2)
+    assert all(view.node_item(n).isVisible() for n in G)
+
+
+def test_clicking_a_block_selects_its_card(qtbot, blocks_view):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)
+    node = node_by_label(G, "W12")
+    view.centerOn(view.node_item(node))
+    with qtbot.waitSignal(view.node_selected, timeout=1000) as blocker:
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=viewport_pos(view, node))
+    assert blocker.args == [node]
+
+
+def test_small_graphs_get_no_blocks(view):
+    view.set_graph(mlp_graph(layers=30))
+    view._set_scale(BOX_MIN_SCALE / 2)
+    assert all(item.isVisible() for item in view.node_items())

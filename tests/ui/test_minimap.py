@@ -45,7 +45,13 @@ def test_only_large_graphs_get_a_minimap(view):
     G = branching_graph(80)
     assert G.number_of_nodes() >= MINIMAP_MIN_CARDS
     view.set_graph(G)
+    # At overview it would only repeat the view (and cover the graph's corner).
+    assert not view.minimap().isVisible()
+    view.zoom_by(4.0)
     assert view.minimap().isVisible()
+    view.fit()
+    assert not view.minimap().isVisible()
+    view.zoom_by(4.0)
     view.set_graph(None)
     assert not view.minimap().isVisible()
 
