@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from gradviz.core.program import ProgramError
+from gradviz.core.program import ProgramError, parse_python
 
 MAX_LITERAL_CHARS = 20_000
 
@@ -18,7 +18,7 @@ def parse_numbers(text: str, what: str = "the value") -> float | list:
     if len(text) > MAX_LITERAL_CHARS:
         raise ProgramError(f"{what} is too long ({len(text):,} characters)")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = parse_python(text.strip(), "eval")
     except SyntaxError:
         raise ProgramError(f"{what} must be a number or a list such as [1, -1, 0.5]") from None
     return _value(tree.body, what)

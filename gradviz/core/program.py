@@ -9,6 +9,7 @@ line and column, so the editor can point at it.
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 
 MAX_SOURCE_CHARS = 100_000
@@ -120,6 +121,24 @@ _REFUSALS = {
 }
 
 
+
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(text: str, mode: str) -> ast.AST:
+    """``ast.parse`` made safe for threads.
+
+    On CPython 3.11 the AST constructor's recursion counter is shared by all threads, so two
+    parses at once (an evaluation and the float64 gradient check) can fail with a spurious
+    ``SystemError: AST constructor recursion depth mismatch`` (CPython gh-106905). Our parses
+    take turns; one retry covers a parse by other code at the same moment.
+    """
+    with _AST_LOCK:
+        try:
+            return ast.parse(text, mode=mode)
+        except SystemError:
+            return ast.parse(text, mode=mode)
+
 def parse(text: str) -> Program:
     """Parse and check `text`; raise ProgramError on anything not in the language."""
     if not isinstance(text, str):
@@ -134,7 +153,7 @@ def parse(text: str) -> Program:
     if not text.strip():
         raise ProgramError("the program is empty: type an expression, e.g. y = a**2 + 3")
     try:
-        tree = ast.parse(text, mode="exec")
+        tree = parse_python(text, "exec")
     except SyntaxError as exc:
         col = max(exc.offset or 1, 1) if exc.lineno else None
         raise ProgramError(f"syntax error: {exc.msg}", exc.lineno, col) from None

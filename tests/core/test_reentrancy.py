@@ -131,3 +131,23 @@ def test_two_threads_evaluating_at_once_get_what_each_would_get_alone():
         else:
             assert_same_evaluation(got, alone[i])
     assert_torch_state_unchanged(before)
+
+
+def test_a_spurious_ast_recursion_error_is_retried(monkeypatch):
+    """CPython 3.11 shares the AST constructor's recursion counter between threads
+    (gh-106905): a parse racing another one can raise SystemError once. The app saw it as an
+    'Internal error' while the gradient check re-ran the previous program."""
+    import ast
+
+    real_parse, calls = ast.parse, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=15, after=11)")
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", flaky)
+    ev = gradviz.evaluate("a = 5\ny = a**2")
+    assert len(calls) == 2
+    assert ev.grads["a"].item() == pytest.approx(10.0)
