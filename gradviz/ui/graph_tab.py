@@ -215,6 +215,32 @@ class GraphTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(main)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the reading order: the program, then the graph's controls row by
+        row, the graph itself, and last the inspector. (Qt's default followed the order
+        the widgets were built in, which jumped from the editor to the inspector.)"""
+        chain = [
+            self.auto_evaluate,
+            self.evaluate_button,
+            self.editor,
+            self.grad_outputs_edit,
+            self.filter_bar.constants,
+            self.filter_bar.group,
+            self.color_by_grad,
+            self.fit_button,
+            self.stepper.back_button,
+            self.stepper.play_button,
+            self.stepper.step_button,
+            self.derivatives.order_box,
+            self.derivatives.leaf_box,
+            self.search.field,
+            self.graph_view,
+            self.side_tabs,
+        ]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.editor.evaluate_requested.connect(self.evaluate_text)
