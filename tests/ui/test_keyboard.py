@@ -26,14 +26,14 @@ def test_tab_walks_the_graph_tab_in_reading_order(main_window: MainWindow, qtbot
         tab.editor,  # Tab indents inside the editor, so the walk restarts after it
     ]
     after_editor = [
+        tab.fit_button,
         tab.filter_bar.constants,
         tab.color_by_grad,  # "Group by module" is disabled for a program
-        tab.fit_button,
+        tab.derivatives.order_box,
+        tab.derivatives.leaf_box,
         tab.stepper.back_button,
         tab.stepper.play_button,
         tab.stepper.step_button,
-        tab.derivatives.order_box,
-        tab.derivatives.leaf_box,
         tab.graph_view,  # the find bar is closed
         tab.side_tabs,
     ]
