@@ -326,6 +326,12 @@ class GraphTab(QWidget):
         screen, and until then (or if cancelled) the previous graph stays, inspectable.
         """
         self._evaluator.cancel()  # whatever is shown last wins over an older request
+        # The editor's text, even a blank one, is not owed an evaluation any more: the
+        # window's start-up re-highlight (the theme) counts as an edit, and the pending
+        # auto-evaluation of the empty editor replaced gradviz.show()'s graph with
+        # "Nothing to evaluate" half a second after it appeared.
+        self._auto_timer.stop()
+        self._evaluated_text = self.program()
         self._set_evaluation(None)
         self._display(graph, title)
 
