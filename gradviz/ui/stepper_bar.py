@@ -142,8 +142,8 @@ class StepperBar(QWidget):
         # text on the light window was too faint to read (2.7:1).
         chip = palette.STEP_CURRENT
         ink = palette.text_on(chip).name()
-        end = " · done: every gradient is in" if k == n - 1 else ""
+        end = " · done, all gradients are in" if k == n - 1 else ""
         self.status.setText(
             f"step {k + 1}/{n}: <b style='background:{chip.name()}; color:{ink}'>&nbsp;{label}"
-            f"&nbsp;</b> runs backward (outlined){end}"
+            f"&nbsp;</b> runs backward{end}"
         )

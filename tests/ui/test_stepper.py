@@ -144,3 +144,15 @@ def test_the_running_node_is_named_on_a_chip_of_the_outline_colour(graph_tab, ev
     xs, ys = [x for x, _ in hits], [y for _, y in hits]
     box = (max(xs) - min(xs) + 1) * (max(ys) - min(ys) + 1)
     assert len(hits) >= 0.5 * box, "a filled chip, not coloured letters"
+
+
+def test_the_status_stays_one_line_at_1024(graph_tab, evaluate):
+    """A wrapped status line grows the row and pushes the graph down mid-replay."""
+    graph_tab.resize(1024, 700)
+    evaluate(graph_tab, SQUARE)
+    stepper = graph_tab.stepper
+    status = stepper.status
+    while stepper.step_button.isEnabled():
+        stepper.step_forward()
+        assert status.heightForWidth(status.width()) < 2 * status.fontMetrics().lineSpacing()
+    assert "done" in status.text()
