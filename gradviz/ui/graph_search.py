@@ -73,6 +73,7 @@ class GraphSearch(QWidget):
 
         self.field.textChanged.connect(self._search)
         self.field.installEventFilter(self)
+        view.installEventFilter(self)  # Esc also closes the bar after a click on the graph
         self.previous_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
         self.close_button.clicked.connect(self.close_search)
@@ -140,15 +141,15 @@ class GraphSearch(QWidget):
             button.setEnabled(len(self._matches) > 1)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if watched is self.field and event.type() == QEvent.Type.KeyPress:
+        if event.type() == QEvent.Type.KeyPress and watched in (self.field, self._view):
             assert isinstance(event, QKeyEvent)
             key = event.key()
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if key == Qt.Key.Key_Escape and self.isVisible():
+                self.close_search()
+                return True
+            if watched is self.field and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
                 self._step(-1 if shift else 1)
-                return True
-            if key == Qt.Key.Key_Escape:
-                self.close_search()
                 return True
         return super().eventFilter(watched, event)
 

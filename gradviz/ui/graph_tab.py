@@ -182,20 +182,24 @@ class GraphTab(QWidget):
         program_pane.layout().addWidget(self._seed_row)
         program_pane.layout().addWidget(self.error_label)
 
+        # Three rows above the graph: what it is (a title that needs the width: derivative
+        # and training titles ran to three squeezed lines beside the toggles at 1024 px),
+        # what it shows, and the backward replay.
         graph_bar = QHBoxLayout()
         graph_bar.addWidget(self.title_label, stretch=1)
         graph_bar.addWidget(self.busy_bar)
         graph_bar.addWidget(self.load_bar)
         graph_bar.addWidget(self.cancel_load_button)
-        graph_bar.addWidget(self.filter_bar)
-        graph_bar.addWidget(self.color_by_grad)
         graph_bar.addWidget(self.fit_button)
         graph_pane = _pane(graph_bar, self.graph_view, (6, 6, 6, 6))
-        step_bar = QHBoxLayout()
-        step_bar.addWidget(self.stepper, stretch=1)
-        step_bar.addWidget(self.derivatives)
-        graph_pane.layout().insertLayout(1, step_bar)
-        graph_pane.layout().insertWidget(2, self.search)
+        view_bar = QHBoxLayout()
+        view_bar.addWidget(self.filter_bar)
+        view_bar.addWidget(self.color_by_grad)
+        view_bar.addStretch()
+        view_bar.addWidget(self.derivatives)
+        graph_pane.layout().insertLayout(1, view_bar)
+        graph_pane.layout().insertWidget(2, self.stepper)
+        graph_pane.layout().insertWidget(3, self.search)
 
         # Programs are a few lines, so editor and inspector share the left column and the
         # graph, the point of the tab, gets most of the width.
@@ -215,6 +219,32 @@ class GraphTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(main)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the reading order: the program, then the graph's controls row by
+        row, the graph itself, and last the inspector. (Qt's default followed the order
+        the widgets were built in, which jumped from the editor to the inspector.)"""
+        chain = [
+            self.auto_evaluate,
+            self.evaluate_button,
+            self.editor,
+            self.grad_outputs_edit,
+            self.fit_button,
+            self.filter_bar.constants,
+            self.filter_bar.group,
+            self.color_by_grad,
+            self.derivatives.order_box,
+            self.derivatives.leaf_box,
+            self.stepper.back_button,
+            self.stepper.play_button,
+            self.stepper.step_button,
+            self.search.field,
+            self.graph_view,
+            self.side_tabs,
+        ]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.editor.evaluate_requested.connect(self.evaluate_text)
@@ -296,6 +326,12 @@ class GraphTab(QWidget):
         screen, and until then (or if cancelled) the previous graph stays, inspectable.
         """
         self._evaluator.cancel()  # whatever is shown last wins over an older request
+        # The editor's text, even a blank one, is not owed an evaluation any more: the
+        # window's start-up re-highlight (the theme) counts as an edit, and the pending
+        # auto-evaluation of the empty editor replaced gradviz.show()'s graph with
+        # "Nothing to evaluate" half a second after it appeared.
+        self._auto_timer.stop()
+        self._evaluated_text = self.program()
         self._set_evaluation(None)
         self._display(graph, title)
 

@@ -46,9 +46,9 @@ log = logging.getLogger(__name__)
 
 OTHER_KEYS = [
     ("Ctrl+Enter", "Evaluate the program (editor)"),
-    ("Ctrl+F", "Search the graph for a node"),
+    ("Ctrl+F", "Find nodes by name or op (Enter: next, Shift+Enter: previous, Esc: close)"),
     ("F", "Fit the graph in view (graph focused)"),
-    ("Ctrl+F", "Find nodes by name or op (Enter: next, Shift+Enter: previous)"),
+    ("Right / Left", "Step the backward pass forward / back (graph focused)"),
     ("Mouse wheel", "Zoom around the cursor"),
     ("Drag", "Pan the graph"),
     ("Click a node", "Show it in the inspector"),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QMargins, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from gradviz.ui import palette
@@ -22,8 +22,6 @@ MIN_SIDE = 24
 MIN_FRAME = 5.0
 """The frame of a view much smaller than the graph is still drawn this many pixels wide."""
 PADDING = 4
-FRAME = QColor(palette.SELECTED)
-BACKDROP = QColor(255, 255, 255, 225)
 
 
 class Minimap(QWidget):
@@ -76,7 +74,7 @@ class Minimap(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), BACKDROP)
+        painter.fillRect(self.rect(), palette.PANEL)  # read at paint time: follows the theme
         painter.setPen(palette.CARD_BORDER)
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         painter.drawImage(self._origin, self._image)
@@ -88,7 +86,7 @@ class Minimap(QWidget):
         grow_y = max(MIN_FRAME - frame.height(), 0) / 2
         frame.adjust(-grow_x, -grow_y, grow_x, grow_y)
         frame = frame.intersected(QRectF(self.rect()).adjusted(1, 1, -2, -2))
-        painter.setPen(QPen(FRAME, 1.5))
+        painter.setPen(QPen(palette.SELECTED, 1.5))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(frame)
 

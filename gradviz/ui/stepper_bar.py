@@ -138,8 +138,12 @@ class StepperBar(QWidget):
             return
         node = self._steps.nodes[k]
         label = html.escape(str(self._steps.graph.nodes[node].get("label") or node))
-        color = palette.STEP_CURRENT.name()
-        end = " · done: every gradient is in" if k == n - 1 else ""
+        # The node's name on a chip of the outline's colour: it keys the outline, and pink
+        # text on the light window was too faint to read (2.7:1).
+        chip = palette.STEP_CURRENT
+        ink = palette.text_on(chip).name()
+        end = " · done, all gradients are in" if k == n - 1 else ""
         self.status.setText(
-            f"step {k + 1}/{n}: <b style='color:{color}'>{label}</b> runs backward{end}"
+            f"step {k + 1}/{n}: <b style='background:{chip.name()}; color:{ink}'>&nbsp;{label}"
+            f"&nbsp;</b> runs backward{end}"
         )

@@ -62,6 +62,20 @@ def dark_palette() -> QPalette:
     return p
 
 
+CHECK_BOX_OUTLINE_WINDOW = QColor("#8c8f95")
+"""Fusion outlines a check box in the Window colour darkened by 40%: on the dark palette that
+outline vanished into the dark box, so unticked boxes were near-invisible squares. Check
+boxes get a lighter Window colour (they paint no background of their own) for a grey rim."""
+
+
+def check_box_palette(dark: bool) -> QPalette:
+    """The class palette for QCheckBox; an empty one (inherit everything) when light."""
+    p = QPalette()
+    if dark:
+        p.setColor(QPalette.ColorRole.Window, CHECK_BOX_OUTLINE_WINDOW)
+    return p
+
+
 def is_dark_palette(p: QPalette) -> bool:
     return p.color(QPalette.ColorRole.Window).lightness() < 128
 
@@ -119,6 +133,7 @@ class ThemeController(QObject):
             _set_style(app, FUSION)
             light = app.style().standardPalette()
             app.setPalette(dark_palette() if self._theme is Theme.DARK else light)
+        app.setPalette(check_box_palette(self._theme is Theme.DARK), "QCheckBox")
         palette.use_dark(is_dark_palette(app.palette()))
         self.changed.emit()
 

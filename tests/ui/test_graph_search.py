@@ -144,3 +144,14 @@ def test_a_new_graph_searches_again(qtbot, big_tab):
         big_tab.show_graph(smaller)
     assert len(search.matches()) == 3
     assert all(node in smaller for node in search.matches())
+
+
+def test_escape_on_the_graph_closes_the_bar_too(qtbot, big_tab):
+    """After clicking into the graph the field has lost the focus; Esc still closes."""
+    view, search = big_tab.graph_view, big_tab.search
+    search.open()
+    QTest.keyClicks(search.field, "relu")
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not search.isVisible()
+    assert view.search_matches() == []

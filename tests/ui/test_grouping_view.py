@@ -92,3 +92,21 @@ def test_show_with_named_parameters_labels_the_leaves(qtbot):
         (ref,) = torch.autograd.grad(loss, param, retain_graph=True)
         torch.testing.assert_close(leaf["grad"], ref)
     window.close()
+
+
+MIN_READABLE_PIXELS = 8.0
+"""Card body text on screen below this many pixels tall reads as grey noise."""
+
+
+def test_a_grouped_ten_block_mlp_opens_with_readable_cards(qtbot, graph_tab):
+    """About a dozen boxes in one row: the view opens at a zoom whose card text can be
+    read (from the output end), not at one that shows every box as a smudge."""
+    graph_tab.resize(1024, 700)
+    model, x, loss = mlp_graph(blocks=10)
+    with qtbot.waitSignal(graph_tab.graph_shown):
+        graph_tab.show_graph(gradviz.trace(loss, names=dict(model.named_parameters())))
+    view = graph_tab.graph_view
+    assert graph_tab.filter_bar.group.isChecked() and len(view.node_items()) <= 16
+    body = next(iter(view.node_items()))._metrics.body  # noqa: SLF001 (the cards' font)
+    pixels = body.pointSizeF() * view.logicalDpiY() / 72 * view.zoom()
+    assert pixels >= MIN_READABLE_PIXELS

@@ -76,3 +76,18 @@ def test_clicking_the_minimap_centres_the_view_there(view):
     assert abs(centre.x() - card.x()) <= width / 2 + 2 * per_pixel
     assert abs(centre.y() - card.y()) <= height / 2 + 2 * per_pixel
     assert view.mapToScene(view.viewport().rect()).boundingRect().contains(card)
+
+
+def test_the_minimap_follows_the_dark_theme(view):
+    """A white map on the dark canvas glared; its backdrop and frame are read at paint time."""
+    view.set_graph(branching_graph(80))
+    view.zoom_by(1 / view.zoom())  # a small frame, away from the map's corner
+    minimap = view.minimap()
+    light = minimap.grab().toImage().pixelColor(QPoint(2, 2))
+    palette.use_dark(True)
+    try:
+        dark = minimap.grab().toImage().pixelColor(QPoint(2, 2))
+        assert colour_pixels(minimap, palette.DARK["SELECTED"]), "the frame is drawn in yellow"
+    finally:
+        palette.use_dark(False)
+    assert dark.lightness() < 80 < light.lightness()

@@ -87,3 +87,16 @@ def test_screenshot_second_derivative(qtbot, graph_tab, evaluate):
     _choose(qtbot, graph_tab, "a", 2)
     os.makedirs(SHOTS, exist_ok=True)
     assert graph_tab.grab().save(os.path.join(SHOTS, "order_2.png"))
+
+
+def test_a_derivative_title_fits_at_1024_without_moving_the_graph(qtbot, graph_tab, evaluate):
+    """The title has a row of its own: a long one neither wraps into three squeezed lines
+    nor pushes the graph down when the order changes."""
+    graph_tab.resize(1024, 700)
+    evaluate(graph_tab, TEXTBOOK)
+    top = graph_tab.graph_view.geometry().top()
+    _choose(qtbot, graph_tab, "a", 2)
+    qtbot.waitUntil(lambda: graph_tab.title_label.text().startswith("<b>d²y/da²"))
+    label = graph_tab.title_label
+    assert label.heightForWidth(label.width()) < 2 * label.fontMetrics().lineSpacing()
+    assert graph_tab.graph_view.geometry().top() == top

@@ -113,3 +113,9 @@ def test_a_new_action_appears_in_the_help_by_itself(main_window):
     extra = menu.addAction("Frobnicate")
     extra.setShortcut(QKeySequence("Ctrl+Shift+F"))
     assert ("Ctrl+Shift+F", "Frobnicate") in main_window.shortcuts()
+
+
+def test_help_lists_each_key_once_with_the_stepper_keys(main_window):
+    keys = [keys for keys, _ in main_window.shortcuts()]
+    assert len(keys) == len(set(keys)), "a key listed twice reads as two different meanings"
+    assert "Right / Left" in keys

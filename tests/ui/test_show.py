@@ -64,3 +64,18 @@ def test_show_from_a_plain_script_blocks_until_the_window_closes():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "returned False"
+
+
+def test_the_shown_graph_stays_after_the_auto_evaluate_delay(qtbot):
+    """The window's start-up re-highlight of its empty editor had queued an auto-evaluation
+    that replaced the shown graph with "Nothing to evaluate" 0.8 s later."""
+    a = torch.tensor(5.0, requires_grad=True)
+    window = gradviz.show(a**3, names={"a": a})
+    qtbot.waitExposed(window)
+    tab = window.graph_tab
+    timer = tab._auto_timer  # noqa: SLF001 (the pending evaluation is what went wrong)
+    qtbot.waitUntil(lambda: not timer.isActive() and not tab.evaluating)
+    assert tab.graph_view.graph is not None
+    assert not tab.error_label.isVisible()
+    window.close()
+    qtbot.waitUntil(lambda: not show_module._open_windows)

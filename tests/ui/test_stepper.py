@@ -8,6 +8,7 @@ import torch
 from PySide6.QtCore import Qt
 
 from gradviz.core.formatting import format_tensor
+from gradviz.ui import palette
 from gradviz.ui.scene_prep import EDGE_ITEMS_MAX
 
 TEXTBOOK = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
@@ -125,3 +126,33 @@ def test_screenshot_mid_way(graph_tab, evaluate):
         graph_tab.stepper.step_forward()
     os.makedirs(SHOTS, exist_ok=True)
     assert graph_tab.grab().save(os.path.join(SHOTS, "stepper_mid_way.png"))
+
+
+def test_the_running_node_is_named_on_a_chip_of_the_outline_colour(graph_tab, evaluate):
+    """Pink text on the light window read at 2.7:1; a solid chip keys the outline and
+    carries black or white ink, whichever reads."""
+    evaluate(graph_tab, SQUARE)
+    graph_tab.stepper.step_forward()
+    image = graph_tab.stepper.status.grab().toImage()
+    chip = palette.STEP_CURRENT.rgb()
+    hits = [
+        (x, y)
+        for y in range(image.height())
+        for x in range(image.width())
+        if image.pixel(x, y) == chip
+    ]
+    xs, ys = [x for x, _ in hits], [y for _, y in hits]
+    box = (max(xs) - min(xs) + 1) * (max(ys) - min(ys) + 1)
+    assert len(hits) >= 0.5 * box, "a filled chip, not coloured letters"
+
+
+def test_the_status_stays_one_line_at_1024(graph_tab, evaluate):
+    """A wrapped status line grows the row and pushes the graph down mid-replay."""
+    graph_tab.resize(1024, 700)
+    evaluate(graph_tab, SQUARE)
+    stepper = graph_tab.stepper
+    status = stepper.status
+    while stepper.step_button.isEnabled():
+        stepper.step_forward()
+        assert status.heightForWidth(status.width()) < 2 * status.fontMetrics().lineSpacing()
+    assert "done" in status.text()

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QStyle,
+    QStyleFactory,
+    QStyleOptionButton,
+)
 
 from gradviz.ui import palette
 from gradviz.ui.highlighter import DARK as DARK_SYNTAX
@@ -34,6 +40,7 @@ def back_to_system_theme(qapp):
     """A theme is application-wide state: put it back for the tests that follow."""
     yield
     qapp.setPalette(QPalette())
+    qapp.setPalette(QPalette(), "QCheckBox")
     palette.use_dark(False)
 
 
@@ -142,3 +149,20 @@ def test_syntax_colours_are_readable_on_their_editor_background(colours, editor_
     base = editor_palette().color(QPalette.ColorRole.Base)
     for kind, colour in colours.items():
         assert contrast(QColor(colour), base) >= AA_TEXT, kind
+
+
+def test_an_unticked_check_box_is_visible_in_the_dark_theme(main_window):
+    """Fusion's check box rim is the window colour darkened: on dark grey it disappeared."""
+    theme_action(main_window, Theme.DARK).trigger()
+    box = main_window.graph_tab.color_by_grad
+    assert not box.isChecked()
+    option = QStyleOptionButton()
+    option.initFrom(box)
+    rect = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    image = box.grab().toImage()
+    inside = box.palette().color(QPalette.ColorRole.Base)
+    rim = max(
+        contrast(image.pixelColor(x, rect.center().y()), inside)
+        for x in range(rect.left(), rect.right() + 1)
+    )
+    assert rim >= 2.0
