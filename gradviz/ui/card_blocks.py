@@ -25,11 +25,25 @@ def block_rects(boxes: np.ndarray) -> list[QRectF]:
     return list(map(QRectF, (x - w / 2).tolist(), (y - h / 2).tolist(), w.tolist(), h.tolist()))
 
 
+Groups = dict[int, tuple[QColor, list[QRectF]]]
+"""Rectangles by colour (keyed by its ``rgba()``): one ``drawRects`` each."""
+
+
+def add_to_groups(groups: Groups, rects: Sequence[QRectF], colors: Sequence[QColor]) -> None:
+    """File each rectangle under its colour; a slice at a time, for a big graph."""
+    for rect, color in zip(rects, colors, strict=True):
+        key = color.rgba()
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (QColor(color), [])
+        group[1].append(rect)
+
+
 class CardBlocks(QGraphicsItem):
     """Cards as filled rectangles: ``boxes`` (rows of centre x, centre y, width, height),
-    the same as ``rects`` (see ``block_rects``), and one colour per card."""
+    the same as ``rects`` (see ``block_rects``), filed by colour in ``groups``."""
 
-    def __init__(self, boxes: np.ndarray, rects: list[QRectF], colors: Sequence[QColor]) -> None:
+    def __init__(self, boxes: np.ndarray, rects: list[QRectF], groups: Groups) -> None:
         super().__init__()
         x, y, w, h = boxes.reshape(-1, 4).T
         self._left, self._right = x - w / 2, x + w / 2
@@ -40,18 +54,12 @@ class CardBlocks(QGraphicsItem):
             right, bottom = float(self._right.max()), float(self._bottom.max())
             self._bounds = QRectF(left, top, right - left, bottom - top)
         self._rects = rects
-        self._groups: list[tuple[QColor, list[QRectF]]] = []
-        self.set_colors(colors)
+        self._groups = list(groups.values())
 
     def set_colors(self, colors: Sequence[QColor]) -> None:
         """New colours, one per card (colour by gradient, a theme change)."""
-        groups: dict[int, tuple[QColor, list[QRectF]]] = {}
-        for rect, color in zip(self._rects, colors, strict=True):
-            key = color.rgba()
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = (QColor(color), [])
-            group[1].append(rect)
+        groups: Groups = {}
+        add_to_groups(groups, self._rects, colors)
         self._groups = list(groups.values())
         self.update()
 

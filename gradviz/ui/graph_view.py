@@ -42,6 +42,7 @@ from gradviz.core.layout import Layout
 from gradviz.core.trace import gc_paused
 from gradviz.ui import palette
 from gradviz.ui.card_blocks import CardBlocks
+from gradviz.ui.card_pool import CardPool
 from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import EdgeItem, edge_tooltip
@@ -126,12 +127,15 @@ class GraphView(QGraphicsView):
         self._scene = new_scene(self)
         self.setScene(self._scene)
         self._metrics = CardMetrics(self.font())
-        self._nodes: dict[str, NodeItem] = {}
+        self._nodes = CardPool(None, self._metrics, self._scene)
         self._edges: dict[tuple[str, str], EdgeItem] = {}
         self._batch: EdgeBatch | None = None
         self._blocks: CardBlocks | None = None
         self._blocks_shown = False
-        self._block_nodes: list[str] = []  # the card of each block, in the blocks' order
+        # State a card made later must show (see _setup_card):
+        self._waiting: Collection[str] = ()
+        self._checks: Mapping[str, GradCheck] = {}
+        self._colors: dict[str, QColor] | None = None  # by |grad|; None: by kind
         self._minimap_wanted = False  # a graph big enough for one; shown when useful
         self._bounds = QRectF()
         self._selected: str | None = None
@@ -268,14 +272,15 @@ class GraphView(QGraphicsView):
             self._scene.setParent(self)
         self.setScene(self._scene)
         dispose(old, self)
-        self._nodes = build.nodes if build is not None else {}
+        self._nodes = build.nodes if build else CardPool(None, self._metrics, self._scene)
+        self._nodes.setup = self._setup_card
         self._edges = build.edges if build is not None else {}
         self._batch = build.batch if build is not None else None
         self._blocks = build.blocks if build is not None else None
         self._blocks_shown = self._blocks is not None
-        self._block_nodes = list(build.prepared.layout.positions) if self._blocks else []
         self._selected = None
         self._step_current = None
+        self._waiting, self._checks, self._colors = (), {}, None
         self._grad_scale = None
         self._matches, self._current_match = [], None
         if build is None:
@@ -304,6 +309,7 @@ class GraphView(QGraphicsView):
     # -- queries (also used by tests) -----------------------------------------------------
 
     def node_item(self, node_id: str) -> NodeItem:
+        """The node's card, made now if it was not yet (see ``CardPool``)."""
         return self._nodes[node_id]
 
     def edge_item(self, source: str, target: str) -> EdgeItem | BatchedEdge:
@@ -312,8 +318,13 @@ class GraphView(QGraphicsView):
             return BatchedEdge(self._batch, self._batch.index[source, target])
         return self._edges[source, target]
 
+    def card_rect(self, node_id: str) -> QRectF:
+        """The node's card in scene coordinates, whether or not the card is made yet."""
+        return self._nodes.card_rect(node_id)
+
     def node_items(self) -> list[NodeItem]:
-        return list(self._nodes.values())
+        """The cards made so far: all of a small graph's, those seen of a big one's."""
+        return list(self._nodes.made().values())
 
     def selected_node(self) -> str | None:
         return self._selected
@@ -352,7 +363,9 @@ class GraphView(QGraphicsView):
             if selected is None:
                 continue
             on = selected == node_id
-            self._nodes[selected].set_selected(on)
+            item = self._nodes.made().get(selected)
+            if item is not None:
+                item.set_selected(on)
             for edge in self._incident_edges(selected):
                 edge.set_highlighted(on)
         self._selected = node_id
@@ -386,12 +399,13 @@ class GraphView(QGraphicsView):
         """
         if current is not None and current not in self._nodes:
             raise KeyError(current)
-        if self._step_current is not None:
-            self._nodes[self._step_current].set_step_current(False)
+        made = self._nodes.made()
+        for node in (self._step_current, current):
+            if node in made:
+                made[node].set_step_current(node == current)
         self._step_current = current
-        if current is not None:
-            self._nodes[current].set_step_current(True)
-        for node, item in self._nodes.items():
+        self._waiting = waiting
+        for node, item in made.items():
             item.set_grad_waiting(node in waiting)
         if self._batch is not None:
             keys = self._batch.keys
@@ -403,8 +417,8 @@ class GraphView(QGraphicsView):
 
     def set_gradient_checks(self, checks: Mapping[str, GradCheck] | None) -> None:
         """A ✓/✗ badge on each leaf card named in ``checks`` (by node id); None removes all."""
-        checks = checks or {}
-        for node, item in self._nodes.items():
+        self._checks = checks = checks or {}
+        for node, item in self._nodes.made().items():
             item.set_check(checks.get(node))
 
     def step_current(self) -> str | None:
@@ -419,20 +433,35 @@ class GraphView(QGraphicsView):
             self._update_legend()
 
     def _apply_colors(self) -> None:
+        made = self._nodes.made()
         if not self._color_by_grad:
-            for item in self._nodes.values():
+            self._colors = None
+            for item in made.values():
                 item.set_header_color(palette.kind_color(item.kind))
-        else:
-            magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
-            self._grad_scale = LogScale.fit(magnitudes.values())
-            for node, item in self._nodes.items():
-                m = magnitudes[node]
-                color = palette.NO_GRAD if not m else palette.viridis(self._grad_scale(m))
-                item.set_header_color(color)
+            if self._blocks is not None:
+                self._blocks.set_colors([palette.kind_color(k) for k in self._nodes.kinds])
+            return
+        magnitudes = {n: grad_magnitude(a.get("grad")) for n, a in self.graph.nodes(data=True)}
+        self._grad_scale = scale = LogScale.fit(magnitudes.values())
+        self._colors = {
+            n: palette.NO_GRAD if not m else palette.viridis(scale(m))
+            for n, m in magnitudes.items()
+        }
+        for node, item in made.items():
+            item.set_header_color(self._colors[node])
         if self._blocks is not None:
-            self._blocks.set_colors(
-                [self._nodes[n].header_color for n in self.graph_layout.positions]
-            )
+            self._blocks.set_colors([self._colors[n] for n in self._nodes.order])
+
+    def _setup_card(self, item: NodeItem) -> None:
+        """Give a card made after the scene was shown the state the others have."""
+        node = item.node_id
+        item.setVisible(not self._blocks_shown)
+        item.set_selected(node == self._selected)
+        item.set_step_current(node == self._step_current)
+        item.set_grad_waiting(node in self._waiting)
+        item.set_check(self._checks.get(node))
+        if self._colors is not None:
+            item.set_header_color(self._colors[node])
 
     def _update_legend(self) -> None:
         nonfinite = self._any_nonfinite
@@ -482,6 +511,7 @@ class GraphView(QGraphicsView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
         super().scrollContentsBy(dx, dy)
+        self._make_shown_cards()
         self._sync_minimap()
         if self._minimap.isVisible():
             self._minimap.update()
@@ -499,11 +529,11 @@ class GraphView(QGraphicsView):
 
     def center_on(self, node_id: str) -> None:
         """Centre the view on a card, zooming in to where its text is drawn if need be."""
-        item = self._nodes[node_id]
+        card = self._nodes.card_rect(node_id)
         self._fit_mode = FitMode.OFF
         if self.zoom() < TEXT_MIN_SCALE:
             self._set_scale(CENTER_ON_SCALE)
-        self.centerOn(item.sceneBoundingRect().center())
+        self.centerOn(card.center())
 
     def _draw_matches(self, painter: QPainter, rect: QRectF) -> None:
         """Outlines at least MATCH_MIN_PX across, so matches stand out at overview zoom."""
@@ -513,7 +543,7 @@ class GraphView(QGraphicsView):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         least = MATCH_MIN_PX / self.zoom()
         for node in self._matches:
-            box = self._nodes[node].sceneBoundingRect().adjusted(-3, -3, 3, 3)
+            box = self._nodes.card_rect(node).adjusted(-5, -5, 5, 5)
             if box.width() < least or box.height() < least:
                 grow_x, grow_y = max(least - box.width(), 0) / 2, max(least - box.height(), 0) / 2
                 box.adjust(-grow_x, -grow_y, grow_x, grow_y)
@@ -563,9 +593,7 @@ class GraphView(QGraphicsView):
         width, height = min(width, bounds.width()), min(height, bounds.height())
         last = max(layout.layer_of.values())
         rects = [
-            self._nodes[node].sceneBoundingRect()
-            for node, layer in layout.layer_of.items()
-            if layer == last
+            self._nodes.card_rect(node) for node, layer in layout.layer_of.items() if layer == last
         ]
         middle = (min(r.top() for r in rects) + max(r.bottom() for r in rects)) / 2
         top = min(max(middle - height / 2, bounds.top()), bounds.bottom() - height)
@@ -585,6 +613,7 @@ class GraphView(QGraphicsView):
         scale = min(MAX_SCALE, max(MIN_SCALE, scale))
         self.setTransform(QTransform.fromScale(scale, scale))
         self._show_blocks(scale < BOX_MIN_SCALE)
+        self._make_shown_cards()
         self._update_scroll_area()
         self._sync_minimap()
         self._minimap.update()
@@ -595,8 +624,13 @@ class GraphView(QGraphicsView):
             return
         self._blocks_shown = on
         self._blocks.setVisible(on)
-        for item in self._nodes.values():
+        for item in self._nodes.made().values():
             item.setVisible(not on)
+
+    def _make_shown_cards(self) -> None:
+        """Make the cards in view that a big graph has not made yet (none at overview)."""
+        if not self._blocks_shown:
+            self._nodes.make_within(self._shown_rect())
 
     def _update_scroll_area(self) -> None:
         """Let the graph be panned until its edge reaches the far side of the viewport."""
@@ -684,7 +718,7 @@ class GraphView(QGraphicsView):
         if card is None and self._blocks_shown and self._blocks is not None:
             at = self.mapToScene(pos)
             index = self._blocks.card_at(at.x(), at.y())
-            card = None if index is None else self._nodes[self._block_nodes[index]]
+            card = None if index is None else self._nodes[self._nodes.order[index]]
         if card is not None or self._batch is None:
             return card if card is not None else (items[0] if items else None)
         at = self.mapToScene(pos)
@@ -728,6 +762,7 @@ class GraphView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
+        self._make_shown_cards()
         self._update_scroll_area()
         self._place_legend()
         self._place_minimap()

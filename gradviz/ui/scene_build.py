@@ -15,10 +15,11 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 from PySide6.QtWidgets import QGraphicsScene
 
 from gradviz.ui import palette
-from gradviz.ui.card_blocks import MIN_CARDS, CardBlocks, block_rects
+from gradviz.ui.card_blocks import MIN_CARDS, CardBlocks, Groups, add_to_groups, block_rects
+from gradviz.ui.card_pool import CardPool
 from gradviz.ui.edge_batch import EdgeBatch
 from gradviz.ui.edge_item import EdgeItem
-from gradviz.ui.node_item import CardMetrics, NodeItem
+from gradviz.ui.node_item import CardMetrics
 from gradviz.ui.scene_prep import PreparedScene
 
 SLICE_SECONDS = 0.025
@@ -26,6 +27,8 @@ SLICE_SECONDS = 0.025
 DISPOSE_AT_ONCE_ITEMS = 5000
 _CLOCK_EVERY = 64
 """Items made or removed between looks at the clock."""
+_BLOCKS_AT_ONCE = 8192
+"""Blocks made between looks at the clock (about 15 ms)."""
 
 
 class _NoActivation(QObject):
@@ -49,29 +52,31 @@ def new_scene(parent: QObject | None = None) -> QGraphicsScene:
 
 
 class SceneBuild:
-    """A scene under construction: edges first, then cards, until ``done``."""
+    """A scene under construction: edges first, then cards (or, for a big graph, the
+    blocks that stand for them at overview), until ``done``."""
 
     def __init__(self, prepared: PreparedScene, metrics: CardMetrics) -> None:
         self.prepared = prepared
         self.scene = new_scene()
-        self.nodes: dict[str, NodeItem] = {}
+        self.nodes = CardPool(prepared, metrics, self.scene)
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self.batch: EdgeBatch | None = None
         self.blocks: CardBlocks | None = None
-        """For graphs over MIN_CARDS cards: all cards as one item, shown (and the cards
-        hidden) at first, as such a graph opens at overview zoom; the view switches."""
+        """For graphs over MIN_CARDS cards: all cards as one item. Such a graph opens at
+        overview zoom with no cards made; the view makes them as they come into view."""
         self.bounds = QRectF()
-        self._metrics = metrics
-        self._pending = iter(prepared.graph.nodes(data=True))
-        self._total = prepared.graph.number_of_nodes()
-        self._blocked = self._total > MIN_CARDS
+        self._total = len(self.nodes)
+        self._lazy = self._total > MIN_CARDS
+        self._pending = iter(() if self._lazy else self.nodes.order)
         self._block_rects: list[QRectF] = []  # made a slice at a time, like the cards
+        self._groups: Groups = {}
         self._edges_done = False
         self.done = False
 
     @property
     def fraction(self) -> float:
-        return len(self.nodes) / max(self._total, 1)
+        made = len(self._block_rects) if self._lazy else len(self.nodes.made())
+        return made / max(self._total, 1)
 
     def run(self, seconds: float | None = None) -> bool:
         """Build for about ``seconds`` (None: to the end); True once the scene is complete."""
@@ -80,32 +85,31 @@ class SceneBuild:
             self._add_edges()
             if deadline is not None:
                 return False
-        prep, add, nodes, metrics = self.prepared, self.scene.addItem, self.nodes, self._metrics
-        positions, texts, sizes, nonfinite = (
-            prep.layout.positions,
-            prep.texts,
-            prep.sizes,
-            prep.nonfinite,
-        )
-        for made, (node, attrs) in enumerate(self._pending, 1):
-            item = NodeItem(node, attrs, texts[node], sizes[node], metrics, nonfinite.get(node))
-            item.setPos(*positions[node])
-            if self._blocked:  # hidden one by one here, in slices, rather than all at the end
-                item.setVisible(False)
-            add(item)
-            nodes[node] = item
-            if deadline and made % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
-                break
-        if self._blocked:
-            self._block_rects += block_rects(prep.card_boxes[len(self._block_rects) : len(nodes)])
-        if deadline is not None:
-            self.scene.items(QRectF(0, 0, 1, 1))  # index this slice's items now, not all later
-        self.done = len(nodes) == self._total
-        if self.done and self._blocked:
-            colors = [palette.kind_color(kind) for kind in prep.card_kinds]
-            self.blocks = CardBlocks(prep.card_boxes, self._block_rects, colors)
+        if self._lazy:
+            self._add_blocks(deadline)
+        else:
+            make = self.nodes.make
+            for made, node in enumerate(self._pending, 1):
+                make(node)
+                if deadline and made % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
+                    break
+            if deadline is not None:
+                self.scene.items(QRectF(0, 0, 1, 1))  # index this slice's items now, not later
+        self.done = self.fraction >= 1.0
+        if self.done and self._lazy:
+            self.blocks = CardBlocks(self.prepared.card_boxes, self._block_rects, self._groups)
             self.scene.addItem(self.blocks)
         return self.done
+
+    def _add_blocks(self, deadline: float | None) -> None:
+        boxes, rects, kinds = self.prepared.card_boxes, self._block_rects, self.nodes.kinds
+        while len(rects) < self._total:
+            start, end = len(rects), len(rects) + _BLOCKS_AT_ONCE
+            new = block_rects(boxes[start:end])
+            add_to_groups(self._groups, new, [palette.kind_color(k) for k in kinds[start:end]])
+            rects += new
+            if deadline and time.perf_counter() > deadline:
+                break
 
     def _add_edges(self) -> None:
         prep, add = self.prepared, self.scene.addItem

@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolTip
 
 import gradviz
+from gradviz.core.gradcheck import GradCheck
 from gradviz.core.regression import make_data, step_graph
 from gradviz.examples import load_examples
 from gradviz.ui import graph_view as graph_view_module
@@ -594,3 +595,75 @@ def test_small_graphs_get_no_blocks(view):
     view.set_graph(mlp_graph(layers=30))
     view._set_scale(BOX_MIN_SCALE / 2)
     assert all(item.isVisible() for item in view.node_items())
+
+
+# ---------------------------------------------------------------- cards made when needed
+
+
+def _shown_rect(view: GraphView) -> QRectF:
+    return view.mapToScene(view.viewport().rect()).boundingRect()
+
+
+def _made_ids(view: GraphView) -> set[str]:
+    return {item.node_id for item in view.node_items()}
+
+
+def test_a_big_graph_makes_only_the_cards_that_come_into_view(blocks_view):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)
+    assert view.graph is G and _made_ids(view) == set()  # overview: blocks, no cards
+    view._set_scale(1.0)
+    view.centerOn(view.scene().itemsBoundingRect().center())
+
+    def in_view() -> set[str]:
+        shown = _shown_rect(view)
+        return {n for n in G if view.card_rect(n).intersects(shown)}
+
+    first = in_view()
+    assert first and first < set(G)
+    assert all(view.card_rect(n) == _card_rect(view, n) for n in first)
+    assert first <= _made_ids(view) and _made_ids(view) < set(G)
+    assert all(view.node_item(n).isVisible() for n in first)
+    # Panning makes the cards newly in view, and they are drawn.
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + 400)
+    second = in_view()
+    assert second - first and second <= _made_ids(view)
+    shown = _shown_rect(view)
+    node = next(n for n in second - first if shown.contains(view.card_rect(n)))
+    image = view.viewport().grab().toImage()
+    assert _pixel(view, image, node) != palette.BACKGROUND
+
+
+def test_cards_made_late_show_the_state_set_before(blocks_view, monkeypatch):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)
+    leaves = [n for n in G if G.nodes[n]["kind"] == "leaf"]
+    waiting = {n for n in G if G.nodes[n]["kind"] == "op"}
+    current = sorted(waiting)[0]
+    checks = {leaves[0]: GradCheck(True, 0.0, 0.0, None, torch.zeros(1))}
+    view.set_color_by_grad(True)
+    view.set_step_state(current, done_edges=set(), waiting=waiting)
+    view.set_gradient_checks(checks)
+    assert _made_ids(view) == set()
+    view._set_scale(1.0)
+    for node in G:  # every card is made now, after the state was set
+        view.centerOn(view.card_rect(node).center())
+    assert _made_ids(view) == set(G)
+    monkeypatch.setattr(scene_build, "MIN_CARDS", len(G))
+    fresh = GraphView()  # the reference: all cards made up front, then the same state set
+    fresh.set_graph(G)
+    fresh.set_color_by_grad(True)
+    fresh.set_step_state(current, done_edges=set(), waiting=waiting)
+    fresh.set_gradient_checks(checks)
+    for node in G:
+        late, early = view.node_item(node), fresh.node_item(node)
+        assert late.isVisible()
+        assert late.header_color == early.header_color
+        assert late.is_grad_waiting() == early.is_grad_waiting() == (node in waiting)
+        assert late.is_step_current() == (node == current)
+        assert late.check is checks.get(node)
+    fresh.deleteLater()
