@@ -9,8 +9,9 @@ piece between two heights is found exactly (smoothstep has a closed-form inverse
 drawn as a sub-curve of the very same curve. The pieces go into one path per colour,
 built from a byte array in one call (``QDataStream >> QPainterPath``).
 
-Below ``Detail.BOX`` zoom (cards are blocks) segments are drawn as straight lines without
-antialiasing and without arrowheads: the curves are a pixel or less across there.
+Below ``Detail.BOX`` zoom (cards are blocks) segments are drawn as straight one-pixel lines
+without antialiasing and without arrowheads: the curves are a pixel or less across there.
+Thousands of curves in view (a wide fan-in) are drawn without antialiasing too.
 Hover and tooltips find the edge under the cursor with ``edge_at``.
 """
 
@@ -40,6 +41,11 @@ HOVER_PEN_WIDTH = 2.6
 OVERVIEW_PEN_WIDTH = 1.0
 """At overview zoom: one-pixel aliased lines take the raster engine's fast path; wider
 ones go through the stroker, 3x slower for the same look at that size."""
+CACHE_MAX_VIEWPORTS = 4
+DENSE_PIECES = 2000
+"""More curve pieces than this in one paint are stroked without antialiasing: a fan of
+thousands of edges into one card is a solid sheaf either way, and antialiased it took
+1.4 s a paint at 100% zoom (aliased: 0.04 s)."""
 PARTIAL_UPDATE_MAX = 32
 """More changed edges than this repaint the whole batch at once."""
 
@@ -136,6 +142,18 @@ class EdgeBatch(QGraphicsItem):
             self._bounds = QRectF(QPointF(left, top), QPointF(right, bottom))
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def cache_for(self, scale: float, viewport_pixels: int) -> None:
+        """Keep a device-coordinate cache only while the whole batch at ``scale`` is at most
+        CACHE_MAX_VIEWPORTS viewports: Qt caches (and so paints) the whole item, not just the
+        part in view, so zoomed into a 100k-node graph every zoom step drew all its edges
+        (0.45 s). Without the cache a pan paints the newly exposed strip only."""
+        area = self._bounds.width() * self._bounds.height() * scale * scale
+        cached = area <= CACHE_MAX_VIEWPORTS * viewport_pixels
+        mode = QGraphicsItem.CacheMode
+        wanted = mode.DeviceCoordinateCache if cached else mode.NoCache
+        if self.cacheMode() != wanted:
+            self.setCacheMode(wanted)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -295,7 +313,8 @@ class EdgeBatch(QGraphicsItem):
                 & (self._g.tip_y + ARROW_HALF_WIDTH >= top)
             )
         straight = detail is Detail.BLOCK
-        if straight:
+        aliased = straight or shown.size > DENSE_PIECES
+        if aliased:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         owners = self._g.owner[shown]
         plain_width = OVERVIEW_PEN_WIDTH if straight else PEN_WIDTH
@@ -325,7 +344,7 @@ class EdgeBatch(QGraphicsItem):
                 painter, shown[owners == hovered], arrows[arrows == hovered], palette.EDGE_HOVER,
                 HOVER_PEN_WIDTH, top, bottom, straight,
             )  # fmt: skip
-        if straight:
+        if aliased:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
     def _plain_groups(self, edges: np.ndarray) -> list[tuple[QColor, np.ndarray]]:

@@ -614,6 +614,9 @@ class GraphView(QGraphicsView):
         self.setTransform(QTransform.fromScale(scale, scale))
         self._show_blocks(scale < BOX_MIN_SCALE)
         self._make_shown_cards()
+        if self._batch is not None:
+            size = self.viewport().size()
+            self._batch.cache_for(scale, size.width() * size.height())
         self._update_scroll_area()
         self._sync_minimap()
         self._minimap.update()
