@@ -132,12 +132,11 @@ def _export_image(graph, out: str) -> None:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from gradviz.ui.graph_export import export_scene
     from gradviz.ui.graph_view import GraphView
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     view = GraphView()
     view.set_graph(graph)
-    export_scene(view.scene(), out)
+    view.export_image(out)
     view.deleteLater()
     app.processEvents()

@@ -11,8 +11,10 @@ large graphs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping
 from enum import Enum
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -46,6 +48,7 @@ from gradviz.ui.card_pool import CardPool
 from gradviz.ui.check_badge import check_tooltip
 from gradviz.ui.edge_batch import BatchedEdge, EdgeBatch
 from gradviz.ui.edge_item import EdgeItem, edge_tooltip
+from gradviz.ui.graph_export import export_scene
 from gradviz.ui.graph_loader import GraphLoader
 from gradviz.ui.legend import GraphLegend
 from gradviz.ui.minimap import Minimap
@@ -305,6 +308,21 @@ class GraphView(QGraphicsView):
         self._fit_mode = FitMode.READABLE
         self._refit()
         self.graph_loaded.emit(self.graph)
+
+    def export_image(self, path: str | os.PathLike[str]) -> Path:
+        """Write the whole graph, every card in full, as PNG or SVG (see ``export_scene``).
+
+        A big graph's cards are made first and its overview blocks hidden meanwhile: the
+        image shows the graph, not what happens to be on screen.
+        """
+        for node in self._nodes:
+            self._nodes[node]  # made if not yet
+        blocks = self._blocks_shown
+        self._show_blocks(False)
+        try:
+            return export_scene(self._scene, path)
+        finally:
+            self._show_blocks(blocks)
 
     # -- queries (also used by tests) -----------------------------------------------------
 

@@ -29,7 +29,7 @@ from gradviz.core.atomic_file import write_text_atomically
 from gradviz.examples import Example, load_examples
 from gradviz.ui.autosave import Autosave, announce_restore
 from gradviz.ui.first_run import FirstRunBanner
-from gradviz.ui.graph_export import FORMATS, export_scene
+from gradviz.ui.graph_export import FORMATS
 from gradviz.ui.graph_tab import GraphTab
 from gradviz.ui.language_reference import LanguageReferenceDialog
 from gradviz.ui.settings import remember
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         if Path(path).suffix.lower() not in FORMATS:  # the user typed a bare name
             path += next((ext for ext, name in FORMATS.items() if name == chosen), ".png")
         try:
-            export_scene(self.graph_tab.graph_view.scene(), path)
+            self.graph_tab.graph_view.export_image(path)
         except OSError as exc:
             QMessageBox.warning(self, "Export graph", f"Could not export the graph:\n{exc}")
             return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import xml.etree.ElementTree as ET
+from collections import Counter
 
 import networkx as nx
 import numpy as np
@@ -667,3 +669,16 @@ def test_cards_made_late_show_the_state_set_before(blocks_view, monkeypatch):
         assert late.is_step_current() == (node == current)
         assert late.check is checks.get(node)
     fresh.deleteLater()
+
+
+def test_exporting_a_big_graph_draws_every_card_not_the_blocks_on_screen(blocks_view, tmp_path):
+    view = blocks_view
+    G = mlp_graph(layers=30)
+    view.set_graph(G)
+    view._set_scale(BOX_MIN_SCALE / 2)  # overview: blocks on screen, no card made
+    target = view.export_image(tmp_path / "big.svg")
+    words = ET.parse(target).getroot().itertext()
+    titles = Counter(word.strip() for word in words)
+    labels = Counter(view.node_item(n).text.title for n in G)
+    assert all(titles[label] >= count for label, count in labels.items())
+    assert view.detail_level() is Detail.BLOCK and not view.node_item(next(iter(G))).isVisible()
