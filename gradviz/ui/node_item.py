@@ -8,6 +8,7 @@ Below a zoom threshold the text is skipped, and further out the card is a plain 
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import sys
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from gradviz.core.formatting import (
     MISSING,
-    format_number,
+    format_numbers,
     format_shape,
     format_tensor,
     has_nonfinite,
@@ -130,21 +131,26 @@ def card_texts(graph) -> tuple[dict, dict]:
     nonfinite: dict = {}
     groups: dict[tuple, list] = {}
     rows_of: dict = {}
+    summarised = _summarised_from_list
     for node, attrs in graph.nodes(data=True):
-        keys = _VALUE_KEYS.get(attrs.get("kind"), _VALUE_KEYS[None])
+        kind = attrs.get("kind")
         rows: list = []
         grad_checked = False  # a batched grad row tells whether it is finite
-        for key in keys:
+        for key in _VALUE_KEYS.get(kind, _VALUE_KEYS[None]):
             value = attrs.get(key)
-            seed = _seed_text(attrs, key)
-            array = None if seed else _small_array(value)
-            if array is None:
-                rows.append([key, seed or _card_value(value)])
-            else:
+            seed = _seed_text(attrs, key) if kind == "output" else None
+            if (
+                seed is None
+                and type(value) is torch.Tensor
+                and value.dtype in _BATCH_DTYPES
+                and summarised(value.shape)
+            ):
                 row = [key, None, False]  # text, and whether it holds NaN or inf
-                rows.append(row)
-                groups.setdefault(array.shape, []).append((array, row))
+                groups.setdefault((value.shape, value.dtype), []).append((value, row))
                 grad_checked = grad_checked or key == "grad"
+            else:
+                row = [key, seed or _card_value(value)]
+            rows.append(row)
         rows_of[node] = (attrs, rows, grad_checked)
     _summarise(groups)
     for node, (attrs, rows, grad_checked) in rows_of.items():
@@ -163,49 +169,61 @@ _VALUE_KEYS: dict[str | None, tuple[str, ...]] = {
 }
 
 
-def _small_array(value: object) -> np.ndarray | None:
-    """The elements of a float tensor that a card summarises from a list, else None."""
-    if type(value) is not torch.Tensor or value.dtype not in _BATCH_DTYPES:
+@functools.lru_cache(maxsize=1024)
+def _summarised_from_list(shape: tuple[int, ...]) -> bool:
+    """Whether a card sums up a float tensor of this shape from a list of its elements.
+
+    Cached per shape: a large graph has a few shapes and a great many tensors.
+    """
+    count = math.prod(shape)
+    return 0 < count <= _BATCH_MAX_ELEMS and (count > CARD_MAX_ELEMS or len(shape) > 2)
+
+
+def _stacked(tensors: list[torch.Tensor]) -> np.ndarray | None:
+    """Same-shape tensors as the rows of one float64 array, or None where they cannot be.
+
+    One ``torch.stack`` costs about what a single ``Tensor.numpy()`` does; it also reads
+    tensors that ``numpy()`` refuses (needing grad, negated), and fails for ones on
+    another device or sparse, which then take ``card_text``'s path.
+    """
+    try:
+        with torch.no_grad():
+            data = torch.stack(tensors).reshape(len(tensors), -1).numpy()
+    except (TypeError, RuntimeError, NotImplementedError):
         return None
-    count = value.numel()
-    if not (0 < count <= _BATCH_MAX_ELEMS and (count > CARD_MAX_ELEMS or value.ndim > 2)):
-        return None
-    try:  # refused for tensors that need grad, live elsewhere, are sparse or negated
-        return value.numpy().reshape(-1)
-    except (TypeError, RuntimeError):
-        return None
+    return data.astype(np.float64)
 
 
 def _summarise(groups: dict[tuple, list]) -> None:
-    """Fill in each row's min/mean/max line, as ``format_summary`` words it.
+    """Fill in each row's min/mean/max line, as ``format_summary`` words it, and its flag.
 
     Statistics are over the finite elements; NaN and inf are counted and left out of the
     sum by adding 0.0 in their place, which leaves a running sum exactly as it was.
     """
     digits = CARD_SUMMARY_DIGITS
     for members in groups.values():
-        data = np.stack([array for array, _ in members]).astype(np.float64)
+        data = _stacked([tensor for tensor, _ in members])
+        if data is None:
+            for tensor, row in members:
+                row[1], row[2] = _card_value(tensor), has_nonfinite(tensor)
+            continue
         finite = np.isfinite(data)
         kept = finite.sum(axis=1)
         bad = (data.shape[1] - kept).tolist()
-        if all(count == 0 for count in bad):
-            low, high = data.min(axis=1), data.max(axis=1)
-            total = np.cumsum(data, axis=1)[:, -1]
-        else:
+        if any(bad):
             low = np.where(finite, data, np.inf).min(axis=1)
             high = np.where(finite, data, -np.inf).max(axis=1)
-            total = np.cumsum(np.where(finite, data, 0.0), axis=1)[:, -1]
-        with np.errstate(invalid="ignore", divide="ignore"):
+            data = np.where(finite, data, 0.0)
+        else:
+            low, high = data.min(axis=1), data.max(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):  # as a Python sum overflows to inf
+            total = np.cumsum(data, axis=1)[:, -1]
             mean = np.where(kept > 0, total / np.maximum(kept, 1), np.nan)
-        low = np.where(kept > 0, low, np.nan).tolist()
-        high = np.where(kept > 0, high, np.nan).tolist()
-        mean = mean.tolist()
+        low = format_numbers(np.where(kept > 0, low, np.nan), digits)
+        high = format_numbers(np.where(kept > 0, high, np.nan), digits)
+        mean = format_numbers(mean, digits)
         for i, (_, row) in enumerate(members):
-            text = (
-                f"min {format_number(low[i], digits)}"
-                f" · mean {format_number(mean[i], digits)}"
-                f" · max {format_number(high[i], digits)}"
-            )
+            text = f"min {low[i]} · mean {mean[i]} · max {high[i]}"
             if bad[i]:
                 text += f" · {bad[i]} non-finite"
                 row[2] = True

@@ -94,8 +94,7 @@ def prepare_scene(
     step(0.75)
     routes = edge_routes(graph, layout, sizes)
     step(0.9)
-    edges = graph.edges
-    bad = nonfinite_flags([edges[key].get("grad") for key in routes])
+    bad = _edge_nonfinite(graph, nonfinite)
     geometry = EdgeGeometry(routes, bad) if len(routes) > EDGE_ITEMS_MAX else None
     positions = layout.positions
     boxes = np.array([(*positions[n], *sizes[n]) for n in positions], dtype=np.float64)
@@ -165,6 +164,26 @@ def edge_routes(
             points.append(tip)
             routes[key] = points
     return routes
+
+
+def _edge_nonfinite(graph: nx.DiGraph, node_nonfinite: dict[str, bool]) -> list[bool]:
+    """Whether each edge's gradient (in ``graph.edges`` order) holds NaN or inf.
+
+    An edge mostly carries the very tensor that is its producer's gradient, already
+    checked for the card: that answer is reused, and only the other gradients are checked.
+    """
+    known = {
+        id(grad): node_nonfinite[node]
+        for node, grad in graph.nodes(data="grad")
+        if grad is not None
+    }  # every node's gradient is alive, so no two of them share an id
+    grads = [grad for _, _, grad in graph.edges(data="grad")]
+    flags = [False if grad is None else known.get(id(grad)) for grad in grads]
+    unknown = [i for i, flag in enumerate(flags) if flag is None]
+    checked = nonfinite_flags([grads[i] for i in unknown])
+    for i, flag in zip(unknown, checked, strict=True):
+        flags[i] = flag
+    return flags
 
 
 def _wraps(layout: Layout) -> dict[int, list[Point]]:
