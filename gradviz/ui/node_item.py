@@ -34,6 +34,7 @@ from gradviz.core.gradcheck import GradCheck
 from gradviz.core.op_info import op_info
 from gradviz.ui import palette
 from gradviz.ui.check_badge import BADGE_SIZE, paint_badge
+from gradviz.ui.text_widths import TextWidths
 
 CARD_MAX_ELEMS = 4
 CARD_DIGITS = 3
@@ -296,24 +297,32 @@ class CardMetrics:
         self.tag_fm = QFontMetricsF(self.tag)
         self.key_width = max(self.body_fm.horizontalAdvance(k) for k in ("shape", "value", "grad"))
         self._shapes: dict[tuple[float, float], tuple[QPainterPath, QPainterPath]] = {}
-        self._widths: dict[tuple[int, str], float] = {}  # labels and "—" repeat a lot
-
-    def _advance(self, fm: QFontMetricsF, text: str) -> float:
-        key = (id(fm), text)
-        width = self._widths.get(key)
-        if width is None:
-            width = self._widths[key] = fm.horizontalAdvance(text)
-        return width
+        self._title_width = TextWidths(self.title_fm)
+        self._tag_width = TextWidths(self.tag_fm)
+        self._body_width = TextWidths(self.body_fm)
 
     def size(self, text: CardText) -> tuple[float, float]:
         """Card width and height that fit the text, within MIN_WIDTH..MAX_WIDTH."""
-        header = self._advance(self.title_fm, text.title)
-        if text.tag:
-            header += KEY_GAP * 2 + self._advance(self.tag_fm, text.tag)
-        body = max(self._advance(self.body_fm, value) for _, value in text.rows)
-        width = max(header, self.key_width + KEY_GAP + body) + 2 * PAD_X + TEXT_SLACK
-        width = min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(width)))
-        return float(width), HEADER_H + ROW_H * len(text.rows) + PAD_BOTTOM
+        return self.sizes([text])[0]
+
+    def sizes(self, texts: Iterable[CardText]) -> list[tuple[float, float]]:
+        """``size`` of each text, measured and reduced as arrays: a large graph has 100k cards."""
+        texts = list(texts)
+        rows = [len(text.rows) for text in texts]
+        if 0 in rows:
+            raise ValueError("a card without rows has no width")
+        header = self._title_width.many([text.title for text in texts])
+        tagged = [i for i, text in enumerate(texts) if text.tag]
+        if tagged:
+            tags = self._tag_width.many([texts[i].tag for i in tagged])
+            header[tagged] += KEY_GAP * 2 + tags
+        values = self._body_width.many([value for text in texts for _, value in text.rows])
+        starts = np.cumsum([0, *rows[:-1]])
+        body = np.maximum.reduceat(values, starts) if texts else values
+        width = np.maximum(header, self.key_width + KEY_GAP + body) + 2 * PAD_X + TEXT_SLACK
+        width = np.clip(np.ceil(width), MIN_WIDTH, MAX_WIDTH)
+        height = HEADER_H + ROW_H * np.array(rows, dtype=np.float64) + PAD_BOTTOM
+        return list(zip(width.tolist(), height.tolist(), strict=True))
 
     def shapes(self, width: float, height: float) -> tuple[QPainterPath, QPainterPath]:
         """Outline and header-band paths for a card size, shared by all cards of that size."""

@@ -87,8 +87,7 @@ def prepare_scene(
     step(0.0)
     texts, nonfinite = card_texts(graph)
     step(0.3)
-    size = metrics.size
-    sizes = {node: size(text) for node, text in texts.items()}
+    sizes = dict(zip(texts, metrics.sizes(texts.values()), strict=True))
     step(0.45)
     layout = layered_layout(graph, sizes, fold_aspect=FOLD_ASPECT)
     step(0.75)

@@ -1,8 +1,9 @@
 """The batched paths of scene preparation give exactly what the per-card reference gives.
 
 ``card_texts`` stacks tensors, ``format_numbers`` formats thousands of numbers at once,
-and edge flags reuse the cards': each is compared with the simple path (``card_text``
-and ``has_nonfinite`` per node and edge) on graphs with awkward values.
+``CardMetrics.sizes`` adds number lines up by character, and edge flags reuse the cards':
+each is compared with the simple path (``card_text`` and ``has_nonfinite`` per node,
+``QFontMetricsF.horizontalAdvance`` per string) on graphs with awkward values.
 """
 
 from __future__ import annotations
@@ -19,7 +20,20 @@ from PySide6.QtGui import QFont
 import gradviz
 from gradviz.core.formatting import has_nonfinite
 from gradviz.ui import scene_prep
-from gradviz.ui.node_item import CardMetrics, card_text, card_texts
+from gradviz.ui.node_item import (
+    HEADER_H,
+    KEY_GAP,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    PAD_BOTTOM,
+    PAD_X,
+    ROW_H,
+    TEXT_SLACK,
+    CardMetrics,
+    card_text,
+    card_texts,
+)
+from gradviz.ui.text_widths import NUMBER_CHARS, TextWidths
 
 NAN, INF = math.nan, math.inf
 
@@ -27,6 +41,17 @@ NAN, INF = math.nan, math.inf
 @pytest.fixture(scope="module")
 def metrics(qapp) -> CardMetrics:
     return CardMetrics(QFont())
+
+
+def reference_size(metrics: CardMetrics, text) -> tuple[float, float]:
+    """A card's size from Qt's own measure of every string, as cards were first sized."""
+    header = metrics.title_fm.horizontalAdvance(text.title)
+    if text.tag:
+        header += KEY_GAP * 2 + metrics.tag_fm.horizontalAdvance(text.tag)
+    body = max(metrics.body_fm.horizontalAdvance(value) for _, value in text.rows)
+    width = max(header, metrics.key_width + KEY_GAP + body) + 2 * PAD_X + TEXT_SLACK
+    width = min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(width)))
+    return float(width), HEADER_H + ROW_H * len(text.rows) + PAD_BOTTOM
 
 
 def awkward_values() -> list:
@@ -132,9 +157,40 @@ def test_random_tensors_get_each_cards_own_text(tensors):
 
 
 @pytest.mark.parametrize("make", [awkward_graph, traced_graph])
+def test_card_sizes_are_what_qt_measures(metrics, make):
+    texts, _ = card_texts(make())
+    sizes = CardMetrics(QFont()).sizes(texts.values())
+    assert sizes == [reference_size(metrics, text) for text in texts.values()]
+    assert max(width for width, _ in sizes) == MAX_WIDTH, "long names are clamped"
+
+
+def test_size_of_one_card_is_its_size_among_many(metrics):
+    texts, _ = card_texts(traced_graph())
+    assert [metrics.size(text) for text in texts.values()] == metrics.sizes(texts.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=sorted(NUMBER_CHARS), max_size=60))
+def test_number_lines_are_as_wide_as_qt_measures_them(metrics, text):
+    for font_metrics in (metrics.body_fm, metrics.title_fm, metrics.tag_fm):
+        widths = TextWidths(font_metrics)
+        assert widths(text) == font_metrics.horizontalAdvance(text)
+        assert widths.many([text, "fi"]).tolist() == [widths(text), widths("fi")]
+
+
+def test_number_lines_of_a_traced_graph_are_as_wide_as_qt_measures_them(metrics):
+    lines = {value for text in card_texts(traced_graph())[0].values() for _, value in text.rows}
+    widths = TextWidths(metrics.body_fm)
+    assert [widths(line) for line in lines] == [
+        metrics.body_fm.horizontalAdvance(line) for line in lines
+    ]
+
+
+@pytest.mark.parametrize("make", [awkward_graph, traced_graph])
 def test_prepared_scene_matches_the_per_card_reference(metrics, make):
     graph = make()
     prepared = scene_prep.prepare_scene(graph, metrics)
     assert prepared.texts == {node: card_text(attrs) for node, attrs in graph.nodes(data=True)}
+    assert prepared.sizes == {n: reference_size(metrics, t) for n, t in prepared.texts.items()}
     assert list(prepared.routes) == list(graph.edges)
     assert prepared.edge_nonfinite == [has_nonfinite(grad) for *_, grad in graph.edges(data="grad")]
