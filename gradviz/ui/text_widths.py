@@ -34,13 +34,15 @@ class TextWidths:
         self._known: dict[str, float] = {}
         self._char: dict[str, float] = {}
         self._pair: dict[str, float] = {}
-        self._summable = all(self._sum(text) == metrics.horizontalAdvance(text) for text in PROBES)
-        """False if this font shapes these characters in ways sums miss (ligatures, say)."""
+        self._kerned: list[str] = []
+        self._summable: bool | None = None
+        """Whether sums reproduce Qt for PROBES; False if the font shapes these characters
+        in ways sums miss. Found out on the first number line: label fonts never need it."""
 
     def __call__(self, text: str) -> float:
         width = self._known.get(text)
         if width is None:
-            if self._summable and NUMBER_CHARS.issuperset(text):
+            if NUMBER_CHARS.issuperset(text) and self._sums_work():
                 width = self._sum(text)
             else:
                 width = self._metrics.horizontalAdvance(text)
@@ -54,24 +56,25 @@ class TextWidths:
             widths[i] = self(texts[i])
         return np.array(widths, dtype=np.float64)
 
+    def _sums_work(self) -> bool:
+        if self._summable is None:
+            advance = self._metrics.horizontalAdvance
+            self._char = {char: advance(char) for char in NUMBER_CHARS}
+            self._pair = {
+                a + b: advance(a + b) - self._char[a] - self._char[b]
+                for a in NUMBER_CHARS
+                for b in NUMBER_CHARS
+            }
+            self._kerned = [pair for pair, kerning in self._pair.items() if kerning]
+            self._summable = all(self._sum(text) == advance(text) for text in PROBES)
+        return self._summable
+
     def _sum(self, text: str) -> float:
         """The width of ``text`` from its characters' advances and its pairs' kerning.
 
         Advances are multiples of 1/64 px, so the sum is exact in floating point.
         """
-        try:
-            return sum(map(self._char.__getitem__, text), 0.0) + sum(
-                map(self._pair.__getitem__, map(add, text, text[1:]))
-            )
-        except KeyError:
-            self._learn(text)
-            return self._sum(text)
-
-    def _learn(self, text: str) -> None:
-        advance = self._metrics.horizontalAdvance
-        for char in text:
-            if char not in self._char:
-                self._char[char] = advance(char)
-        for pair in map(add, text, text[1:]):
-            if pair not in self._pair:
-                self._pair[pair] = advance(pair) - self._char[pair[0]] - self._char[pair[1]]
+        width = sum(map(self._char.__getitem__, text), 0.0)
+        if any(pair in text for pair in self._kerned):
+            width += sum(map(self._pair.__getitem__, map(add, text, text[1:])))
+        return width
