@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 import networkx as nx
 import numpy as np
@@ -96,7 +97,11 @@ def prepare_scene(
     bad = _edge_nonfinite(graph, nonfinite)
     geometry = EdgeGeometry(routes, bad) if len(routes) > EDGE_ITEMS_MAX else None
     positions = layout.positions
-    boxes = np.array([(*positions[n], *sizes[n]) for n in positions], dtype=np.float64)
+    boxes = np.fromiter(
+        chain.from_iterable((*xy, *sizes[n]) for n, xy in positions.items()),
+        dtype=np.float64,
+        count=4 * len(positions),
+    )
     nodes = graph.nodes
     kinds = [nodes[n].get("kind") for n in positions]
     step(1.0)
@@ -172,11 +177,11 @@ def _edge_nonfinite(graph: nx.DiGraph, node_nonfinite: dict[str, bool]) -> list[
     checked for the card: that answer is reused, and only the other gradients are checked.
     """
     known = {
-        id(grad): node_nonfinite[node]
-        for node, grad in graph.nodes(data="grad")
-        if grad is not None
+        id(attrs["grad"]): node_nonfinite[node]
+        for node, attrs in graph.nodes(data=True)
+        if attrs.get("grad") is not None
     }  # every node's gradient is alive, so no two of them share an id
-    grads = [grad for _, _, grad in graph.edges(data="grad")]
+    grads = [attrs.get("grad") for _, targets in graph.adjacency() for attrs in targets.values()]
     flags = [False if grad is None else known.get(id(grad)) for grad in grads]
     unknown = [i for i, flag in enumerate(flags) if flag is None]
     checked = nonfinite_flags([grads[i] for i in unknown])

@@ -1,9 +1,10 @@
 """The batched paths of scene preparation give exactly what the per-card reference gives.
 
 ``card_texts`` stacks tensors, ``format_numbers`` formats thousands of numbers at once,
-``CardMetrics.sizes`` adds number lines up by character, and edge flags reuse the cards':
-each is compared with the simple path (``card_text`` and ``has_nonfinite`` per node,
-``QFontMetricsF.horizontalAdvance`` per string) on graphs with awkward values.
+``CardMetrics.sizes`` adds number lines up by character, edge flags reuse the cards', and
+``EdgeGeometry`` cuts all routes into segments at once: each is compared with the simple
+path (``card_text`` and ``has_nonfinite`` per node, ``QFontMetricsF.horizontalAdvance``
+per string, a route's points pair by pair) on graphs with awkward values.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +22,8 @@ from PySide6.QtGui import QFont
 import gradviz
 from gradviz.core.formatting import has_nonfinite
 from gradviz.ui import scene_prep
+from gradviz.ui.edge_batch import EdgeGeometry
+from gradviz.ui.edge_item import ARROW_LENGTH
 from gradviz.ui.node_item import (
     HEADER_H,
     KEY_GAP,
@@ -194,3 +198,21 @@ def test_prepared_scene_matches_the_per_card_reference(metrics, make):
     assert prepared.sizes == {n: reference_size(metrics, t) for n, t in prepared.texts.items()}
     assert list(prepared.routes) == list(graph.edges)
     assert prepared.edge_nonfinite == [has_nonfinite(grad) for *_, grad in graph.edges(data="grad")]
+
+
+def test_edge_geometry_is_every_segment_of_every_route(metrics):
+    prepared = scene_prep.prepare_scene(traced_graph(), metrics)
+    geometry = EdgeGeometry(prepared.routes, prepared.edge_nonfinite)
+    segments, tips, first = [], [], [0]
+    for i, points in enumerate(prepared.routes.values()):
+        *line, (tip_x, tip_y) = points
+        line.append((tip_x - ARROW_LENGTH, tip_y))  # the arrowhead covers the rest
+        segments += [(i, *a, *b) for a, b in zip(line, line[1:], strict=False)]
+        tips.append((tip_x, tip_y))
+        first.append(len(segments))
+    g = geometry
+    assert list(zip(*(a.tolist() for a in (g.owner, g.x0, g.y0, g.x1, g.y1)))) == segments
+    assert list(zip(g.tip_x.tolist(), g.tip_y.tolist())) == tips
+    assert g.first.tolist() == first
+    assert (g.left == np.minimum(g.x0, g.x1)).all() and (g.bottom == np.maximum(g.y0, g.y1)).all()
+    assert g.nonfinite.tolist() == prepared.edge_nonfinite
