@@ -8,7 +8,6 @@ Below a zoom threshold the text is skipped, and further out the card is a plain 
 
 from __future__ import annotations
 
-import functools
 import html
 import math
 import sys
@@ -130,36 +129,34 @@ def card_texts(graph) -> tuple[dict, dict]:
         return texts, dict(zip(texts, flags, strict=True))
     texts: dict = {}
     nonfinite: dict = {}
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple, list | None] = {}  # (shape, dtype): rows to batch, or None: not batched
     rows_of: dict = {}
-    summarised = _summarised_from_list
     for node, attrs in graph.nodes(data=True):
         kind = attrs.get("kind")
         rows: list = []
-        grad_checked = False  # a batched grad row tells whether it is finite
+        grad_row = None  # a batched grad row tells whether the gradient is finite
         for key in _VALUE_KEYS.get(kind, _VALUE_KEYS[None]):
             value = attrs.get(key)
             seed = _seed_text(attrs, key) if kind == "output" else None
-            if (
-                seed is None
-                and type(value) is torch.Tensor
-                and value.dtype in _BATCH_DTYPES
-                and summarised(value.shape)
-            ):
-                row = [key, None, False]  # text, and whether it holds NaN or inf
-                groups.setdefault((value.shape, value.dtype), []).append((value, row))
-                grad_checked = grad_checked or key == "grad"
+            members = None
+            if seed is None and type(value) is torch.Tensor:
+                signature = (value.shape, value.dtype)
+                members = groups.get(signature, False)
+                if members is False:  # the first tensor of this shape and dtype
+                    members = groups[signature] = [] if _batched(*signature) else None
+            if members is None:
+                rows.append([key, seed or _card_value(value)])
             else:
-                row = [key, seed or _card_value(value)]
-            rows.append(row)
-        rows_of[node] = (attrs, rows, grad_checked)
-    _summarise(groups)
-    for node, (attrs, rows, grad_checked) in rows_of.items():
+                row = [key, None, False]  # text, and whether it holds NaN or inf
+                members.append((value, row))
+                rows.append(row)
+                if key == "grad":
+                    grad_row = row
+        rows_of[node] = (attrs, rows, grad_row)
+    _summarise([members for members in groups.values() if members])
+    for node, (attrs, rows, grad_row) in rows_of.items():
         texts[node] = _card_text_with(attrs, [(row[0], row[1]) for row in rows])
-        if grad_checked:
-            nonfinite[node] = any(row[2] for row in rows if row[0] == "grad")
-        else:
-            nonfinite[node] = has_nonfinite(attrs.get("grad"))
+        nonfinite[node] = grad_row[2] if grad_row else has_nonfinite(attrs.get("grad"))
     return texts, nonfinite
 
 
@@ -170,14 +167,14 @@ _VALUE_KEYS: dict[str | None, tuple[str, ...]] = {
 }
 
 
-@functools.lru_cache(maxsize=1024)
-def _summarised_from_list(shape: tuple[int, ...]) -> bool:
-    """Whether a card sums up a float tensor of this shape from a list of its elements.
-
-    Cached per shape: a large graph has a few shapes and a great many tensors.
-    """
+def _batched(shape: torch.Size, dtype: torch.dtype) -> bool:
+    """Whether a card sums up tensors of this shape and dtype from a list of their elements."""
     count = math.prod(shape)
-    return 0 < count <= _BATCH_MAX_ELEMS and (count > CARD_MAX_ELEMS or len(shape) > 2)
+    return (
+        dtype in _BATCH_DTYPES
+        and 0 < count <= _BATCH_MAX_ELEMS
+        and (count > CARD_MAX_ELEMS or len(shape) > 2)
+    )
 
 
 def _stacked(tensors: list[torch.Tensor]) -> np.ndarray | None:
@@ -195,14 +192,14 @@ def _stacked(tensors: list[torch.Tensor]) -> np.ndarray | None:
     return data.astype(np.float64)
 
 
-def _summarise(groups: dict[tuple, list]) -> None:
+def _summarise(groups: list[list]) -> None:
     """Fill in each row's min/mean/max line, as ``format_summary`` words it, and its flag.
 
     Statistics are over the finite elements; NaN and inf are counted and left out of the
     sum by adding 0.0 in their place, which leaves a running sum exactly as it was.
     """
     digits = CARD_SUMMARY_DIGITS
-    for members in groups.values():
+    for members in groups:
         data = _stacked([tensor for tensor, _ in members])
         if data is None:
             for tensor, row in members:
@@ -223,12 +220,13 @@ def _summarise(groups: dict[tuple, list]) -> None:
         low = format_numbers(np.where(kept > 0, low, np.nan), digits)
         high = format_numbers(np.where(kept > 0, high, np.nan), digits)
         mean = format_numbers(mean, digits)
-        for i, (_, row) in enumerate(members):
-            text = f"min {low[i]} · mean {mean[i]} · max {high[i]}"
-            if bad[i]:
-                text += f" · {bad[i]} non-finite"
-                row[2] = True
-            row[1] = text
+        lines = [f"min {a} · mean {b} · max {c}" for a, b, c in zip(low, mean, high, strict=True)]
+        for (_, row), line in zip(members, lines, strict=True):
+            row[1] = line
+        for i in [i for i, count in enumerate(bad) if count]:
+            row = members[i][1]
+            row[1] += f" · {bad[i]} non-finite"
+            row[2] = True
 
 
 def _card_text_with(attrs: dict, value_rows: Iterable[tuple[str, str]]) -> CardText:

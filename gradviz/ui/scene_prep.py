@@ -130,9 +130,9 @@ def edge_routes(
         half_column[layer] = max(half_column.get(layer, 0.0), sizes[node][0] / 2)
     start_dy: dict[tuple[str, str], float] = {}
     end_dy: dict[tuple[str, str], float] = {}
-    for node in graph.nodes:
+    predecessors = nx.reverse_view(graph).adjacency()  # plain dicts, no view made per node
+    for (node, succ), (_, pred) in zip(graph.adjacency(), predecessors, strict=True):
         height = sizes[node][1]
-        succ, pred = graph.succ[node], graph.pred[node]
         if len(succ) > 1:
             outs = sorted(succ, key=lambda v, n=node: _next_y(bends.get((n, v)), pos[v]))
             for v, dy in zip(outs, _spread(len(outs), height), strict=True):
