@@ -102,8 +102,8 @@ def prepare_scene(
         dtype=np.float64,
         count=4 * len(positions),
     )
-    nodes = graph.nodes
-    kinds = [nodes[n].get("kind") for n in positions]
+    kind_of = dict(graph.nodes(data="kind"))
+    kinds = [kind_of[n] for n in positions]
     step(1.0)
     return PreparedScene(
         graph, layout, texts, sizes, nonfinite, routes, bad, geometry, boxes.reshape(-1, 4), kinds

@@ -52,8 +52,10 @@ class TextWidths:
     def many(self, texts: list[str]) -> np.ndarray:
         """The width of each text: the remembered ones looked up at C speed, then the rest."""
         widths = list(map(self._known.get, texts))
-        for i in [i for i, width in enumerate(widths) if width is None]:
-            widths[i] = self(texts[i])
+        if None in widths:
+            for text in {text for text, width in zip(texts, widths, strict=True) if width is None}:
+                self(text)
+            widths = list(map(self._known.__getitem__, texts))
         return np.array(widths, dtype=np.float64)
 
     def _sums_work(self) -> bool:

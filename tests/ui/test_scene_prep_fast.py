@@ -198,6 +198,10 @@ def test_prepared_scene_matches_the_per_card_reference(metrics, make):
     assert prepared.sizes == {n: reference_size(metrics, t) for n, t in prepared.texts.items()}
     assert list(prepared.routes) == list(graph.edges)
     assert prepared.edge_nonfinite == [has_nonfinite(grad) for *_, grad in graph.edges(data="grad")]
+    positions = prepared.layout.positions
+    assert prepared.card_kinds == [graph.nodes[n].get("kind") for n in positions]
+    boxes = [[*positions[n], *prepared.sizes[n]] for n in positions]
+    assert prepared.card_boxes.tolist() == boxes
 
 
 def test_edge_geometry_is_every_segment_of_every_route(metrics):
