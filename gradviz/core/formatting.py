@@ -45,6 +45,27 @@ def format_number(x: float | int | bool, digits: int = SCALAR_DIGITS) -> str:
     return text
 
 
+def format_numbers(values: np.ndarray, digits: int = SCALAR_DIGITS) -> list[str]:
+    """``format_number`` of each float in ``values``, for the thousands of numbers on cards.
+
+    Most are finite fractions printed without an exponent, which is one ``g`` format each;
+    zeros are "0"; the rest (NaN, inf, whole numbers, and those near where ``g`` switches
+    to an exponent) go through ``format_number`` itself.
+    """
+    floats = values.tolist()
+    texts = list(map(f"{{:.{digits}g}}".format, floats))
+    magnitude = np.abs(values)
+    with np.errstate(invalid="ignore"):  # NaN is neither, and is left to format_number
+        no_exponent = (magnitude >= 1.1e-4) & (magnitude < 0.9 * 10**digits)
+        plain = no_exponent & (values != np.floor(values))
+    zero = values == 0  # common (ReLU), and "0" for -0.0 too
+    for i in np.flatnonzero(zero).tolist():
+        texts[i] = "0"
+    for i in np.flatnonzero(~(plain | zero)).tolist():
+        texts[i] = format_number(floats[i], digits)
+    return texts
+
+
 def format_shape(shape: Iterable[int] | None) -> str:
     """``(3, 4)`` → ``3×4``; a 0-d shape is a ``scalar``."""
     if shape is None:

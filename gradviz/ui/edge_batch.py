@@ -17,6 +17,8 @@ Hover and tooltips find the edge under the cursor with ``edge_at``.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
@@ -79,27 +81,22 @@ class EdgeGeometry:
         self.keys = list(routes)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.points = list(routes.values())
-        starts: list[Point] = []
-        ends: list[Point] = []
-        owner: list[int] = []
-        tips: list[Point] = []
-        for i, points in enumerate(self.points):
-            tip_x, tip_y = points[-1]
-            line = [*points[:-1], (tip_x - ARROW_LENGTH, tip_y)]
-            starts += line[:-1]
-            ends += line[1:]
-            owner += [i] * (len(line) - 1)
-            tips.append((tip_x, tip_y))
-        start = np.array(starts, dtype=np.float64).reshape(-1, 2)
-        end = np.array(ends, dtype=np.float64).reshape(-1, 2)
+        # Every edge's points in one array, its tip drawn back to where the arrowhead starts.
+        counts = np.fromiter(map(len, self.points), dtype=np.int64, count=len(self.points))
+        flat = chain.from_iterable(chain.from_iterable(self.points))
+        line = np.fromiter(flat, dtype=np.float64, count=2 * int(counts.sum())).reshape(-1, 2)
+        last = np.cumsum(counts) - 1
+        tip = line[last]
+        line[last, 0] -= ARROW_LENGTH
+        is_start = np.ones(len(line), dtype=bool)  # a segment from each point but the last
+        is_start[last] = False
+        start, end = line[is_start], line[np.flatnonzero(is_start) + 1]
         self.x0, self.y0 = start[:, 0].copy(), start[:, 1].copy()
         self.x1, self.y1 = end[:, 0].copy(), end[:, 1].copy()
         self.left, self.right = np.minimum(self.x0, self.x1), np.maximum(self.x0, self.x1)
         self.top, self.bottom = np.minimum(self.y0, self.y1), np.maximum(self.y0, self.y1)
-        self.owner = np.array(owner, dtype=np.int64)
-        counts = np.bincount(self.owner, minlength=len(self.keys))
-        self.first = np.concatenate(([0], np.cumsum(counts)))  # edge i: first[i]:first[i+1]
-        tip = np.array(tips, dtype=np.float64).reshape(-1, 2)
+        self.owner = np.repeat(np.arange(len(self.points), dtype=np.int64), counts - 1)
+        self.first = np.concatenate(([0], np.cumsum(counts - 1)))  # edge i: first[i]:first[i+1]
         self.tip_x, self.tip_y = tip[:, 0].copy(), tip[:, 1].copy()
         self.nonfinite = np.array(nonfinite, dtype=bool).reshape(-1)
         margin = HOVER_WIDTH + ARROW_HALF_WIDTH

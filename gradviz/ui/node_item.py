@@ -12,8 +12,8 @@ import html
 import math
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from gradviz.core.formatting import (
     MISSING,
-    format_number,
+    format_numbers,
     format_shape,
     format_tensor,
     has_nonfinite,
@@ -33,6 +33,7 @@ from gradviz.core.gradcheck import GradCheck
 from gradviz.core.op_info import op_info
 from gradviz.ui import palette
 from gradviz.ui.check_badge import BADGE_SIZE, paint_badge
+from gradviz.ui.text_widths import TextWidths
 
 CARD_MAX_ELEMS = 4
 CARD_DIGITS = 3
@@ -73,9 +74,12 @@ def detail_for(scale: float) -> Detail:
     return Detail.BLOCK
 
 
-@dataclass(frozen=True)
-class CardText:
-    """The strings on a card, before measuring and eliding."""
+class CardText(NamedTuple):
+    """The strings on a card, before measuring and eliding.
+
+    A named tuple rather than a frozen dataclass: a 100k-node graph makes 100k of them,
+    and a tuple is made in about half the time.
+    """
 
     title: str
     tag: str
@@ -128,31 +132,34 @@ def card_texts(graph) -> tuple[dict, dict]:
         return texts, dict(zip(texts, flags, strict=True))
     texts: dict = {}
     nonfinite: dict = {}
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple, list | None] = {}  # (shape, dtype): rows to batch, or None: not batched
     rows_of: dict = {}
     for node, attrs in graph.nodes(data=True):
-        keys = _VALUE_KEYS.get(attrs.get("kind"), _VALUE_KEYS[None])
+        kind = attrs.get("kind")
         rows: list = []
-        grad_checked = False  # a batched grad row tells whether it is finite
-        for key in keys:
+        grad_row = None  # a batched grad row tells whether the gradient is finite
+        for key in _VALUE_KEYS.get(kind, _VALUE_KEYS[None]):
             value = attrs.get(key)
-            seed = _seed_text(attrs, key)
-            array = None if seed else _small_array(value)
-            if array is None:
+            seed = _seed_text(attrs, key) if kind == "output" else None
+            members = None
+            if seed is None and type(value) is torch.Tensor:
+                signature = (value.shape, value.dtype)
+                members = groups.get(signature, False)
+                if members is False:  # the first tensor of this shape and dtype
+                    members = groups[signature] = [] if _batched(*signature) else None
+            if members is None:
                 rows.append([key, seed or _card_value(value)])
             else:
                 row = [key, None, False]  # text, and whether it holds NaN or inf
+                members.append((value, row))
                 rows.append(row)
-                groups.setdefault(array.shape, []).append((array, row))
-                grad_checked = grad_checked or key == "grad"
-        rows_of[node] = (attrs, rows, grad_checked)
-    _summarise(groups)
-    for node, (attrs, rows, grad_checked) in rows_of.items():
+                if key == "grad":
+                    grad_row = row
+        rows_of[node] = (attrs, rows, grad_row)
+    _summarise([members for members in groups.values() if members])
+    for node, (attrs, rows, grad_row) in rows_of.items():
         texts[node] = _card_text_with(attrs, [(row[0], row[1]) for row in rows])
-        if grad_checked:
-            nonfinite[node] = any(row[2] for row in rows if row[0] == "grad")
-        else:
-            nonfinite[node] = has_nonfinite(attrs.get("grad"))
+        nonfinite[node] = grad_row[2] if grad_row else has_nonfinite(attrs.get("grad"))
     return texts, nonfinite
 
 
@@ -163,53 +170,66 @@ _VALUE_KEYS: dict[str | None, tuple[str, ...]] = {
 }
 
 
-def _small_array(value: object) -> np.ndarray | None:
-    """The elements of a float tensor that a card summarises from a list, else None."""
-    if type(value) is not torch.Tensor or value.dtype not in _BATCH_DTYPES:
-        return None
-    count = value.numel()
-    if not (0 < count <= _BATCH_MAX_ELEMS and (count > CARD_MAX_ELEMS or value.ndim > 2)):
-        return None
-    try:  # refused for tensors that need grad, live elsewhere, are sparse or negated
-        return value.numpy().reshape(-1)
-    except (TypeError, RuntimeError):
-        return None
+def _batched(shape: torch.Size, dtype: torch.dtype) -> bool:
+    """Whether a card sums up tensors of this shape and dtype from a list of their elements."""
+    count = math.prod(shape)
+    return (
+        dtype in _BATCH_DTYPES
+        and 0 < count <= _BATCH_MAX_ELEMS
+        and (count > CARD_MAX_ELEMS or len(shape) > 2)
+    )
 
 
-def _summarise(groups: dict[tuple, list]) -> None:
-    """Fill in each row's min/mean/max line, as ``format_summary`` words it.
+def _stacked(tensors: list[torch.Tensor]) -> np.ndarray | None:
+    """Same-shape tensors as the rows of one float64 array, or None where they cannot be.
+
+    One ``torch.stack`` costs about what a single ``Tensor.numpy()`` does; it also reads
+    tensors that ``numpy()`` refuses (needing grad, negated), and fails for ones on
+    another device or sparse, which then take ``card_text``'s path.
+    """
+    try:
+        with torch.no_grad():
+            data = torch.stack(tensors).reshape(len(tensors), -1).numpy()
+    except (TypeError, RuntimeError, NotImplementedError):
+        return None
+    return data.astype(np.float64)
+
+
+def _summarise(groups: list[list]) -> None:
+    """Fill in each row's min/mean/max line, as ``format_summary`` words it, and its flag.
 
     Statistics are over the finite elements; NaN and inf are counted and left out of the
     sum by adding 0.0 in their place, which leaves a running sum exactly as it was.
     """
     digits = CARD_SUMMARY_DIGITS
-    for members in groups.values():
-        data = np.stack([array for array, _ in members]).astype(np.float64)
+    for members in groups:
+        data = _stacked([tensor for tensor, _ in members])
+        if data is None:
+            for tensor, row in members:
+                row[1], row[2] = _card_value(tensor), has_nonfinite(tensor)
+            continue
         finite = np.isfinite(data)
         kept = finite.sum(axis=1)
         bad = (data.shape[1] - kept).tolist()
-        if all(count == 0 for count in bad):
-            low, high = data.min(axis=1), data.max(axis=1)
-            total = np.cumsum(data, axis=1)[:, -1]
-        else:
+        if any(bad):
             low = np.where(finite, data, np.inf).min(axis=1)
             high = np.where(finite, data, -np.inf).max(axis=1)
-            total = np.cumsum(np.where(finite, data, 0.0), axis=1)[:, -1]
-        with np.errstate(invalid="ignore", divide="ignore"):
+            data = np.where(finite, data, 0.0)
+        else:
+            low, high = data.min(axis=1), data.max(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):  # as a Python sum overflows to inf
+            total = np.cumsum(data, axis=1)[:, -1]
             mean = np.where(kept > 0, total / np.maximum(kept, 1), np.nan)
-        low = np.where(kept > 0, low, np.nan).tolist()
-        high = np.where(kept > 0, high, np.nan).tolist()
-        mean = mean.tolist()
-        for i, (_, row) in enumerate(members):
-            text = (
-                f"min {format_number(low[i], digits)}"
-                f" · mean {format_number(mean[i], digits)}"
-                f" · max {format_number(high[i], digits)}"
-            )
-            if bad[i]:
-                text += f" · {bad[i]} non-finite"
-                row[2] = True
-            row[1] = text
+        low = format_numbers(np.where(kept > 0, low, np.nan), digits)
+        high = format_numbers(np.where(kept > 0, high, np.nan), digits)
+        mean = format_numbers(mean, digits)
+        lines = [f"min {a} · mean {b} · max {c}" for a, b, c in zip(low, mean, high, strict=True)]
+        for (_, row), line in zip(members, lines, strict=True):
+            row[1] = line
+        for i in [i for i, count in enumerate(bad) if count]:
+            row = members[i][1]
+            row[1] += f" · {bad[i]} non-finite"
+            row[2] = True
 
 
 def _card_text_with(attrs: dict, value_rows: Iterable[tuple[str, str]]) -> CardText:
@@ -278,24 +298,32 @@ class CardMetrics:
         self.tag_fm = QFontMetricsF(self.tag)
         self.key_width = max(self.body_fm.horizontalAdvance(k) for k in ("shape", "value", "grad"))
         self._shapes: dict[tuple[float, float], tuple[QPainterPath, QPainterPath]] = {}
-        self._widths: dict[tuple[int, str], float] = {}  # labels and "—" repeat a lot
-
-    def _advance(self, fm: QFontMetricsF, text: str) -> float:
-        key = (id(fm), text)
-        width = self._widths.get(key)
-        if width is None:
-            width = self._widths[key] = fm.horizontalAdvance(text)
-        return width
+        self._title_width = TextWidths(self.title_fm)
+        self._tag_width = TextWidths(self.tag_fm)
+        self._body_width = TextWidths(self.body_fm)
 
     def size(self, text: CardText) -> tuple[float, float]:
         """Card width and height that fit the text, within MIN_WIDTH..MAX_WIDTH."""
-        header = self._advance(self.title_fm, text.title)
-        if text.tag:
-            header += KEY_GAP * 2 + self._advance(self.tag_fm, text.tag)
-        body = max(self._advance(self.body_fm, value) for _, value in text.rows)
-        width = max(header, self.key_width + KEY_GAP + body) + 2 * PAD_X + TEXT_SLACK
-        width = min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(width)))
-        return float(width), HEADER_H + ROW_H * len(text.rows) + PAD_BOTTOM
+        return self.sizes([text])[0]
+
+    def sizes(self, texts: Iterable[CardText]) -> list[tuple[float, float]]:
+        """``size`` of each text, measured and reduced as arrays: a large graph has 100k cards."""
+        texts = list(texts)
+        rows = [len(text.rows) for text in texts]
+        if 0 in rows:
+            raise ValueError("a card without rows has no width")
+        header = self._title_width.many([text.title for text in texts])
+        tagged = [i for i, text in enumerate(texts) if text.tag]
+        if tagged:
+            tags = self._tag_width.many([texts[i].tag for i in tagged])
+            header[tagged] += KEY_GAP * 2 + tags
+        values = self._body_width.many([value for text in texts for _, value in text.rows])
+        starts = np.cumsum([0, *rows[:-1]])
+        body = np.maximum.reduceat(values, starts) if texts else values
+        width = np.maximum(header, self.key_width + KEY_GAP + body) + 2 * PAD_X + TEXT_SLACK
+        width = np.clip(np.ceil(width), MIN_WIDTH, MAX_WIDTH)
+        height = HEADER_H + ROW_H * np.array(rows, dtype=np.float64) + PAD_BOTTOM
+        return list(zip(width.tolist(), height.tolist(), strict=True))
 
     def shapes(self, width: float, height: float) -> tuple[QPainterPath, QPainterPath]:
         """Outline and header-band paths for a card size, shared by all cards of that size."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 import networkx as nx
 import numpy as np
@@ -87,20 +88,22 @@ def prepare_scene(
     step(0.0)
     texts, nonfinite = card_texts(graph)
     step(0.3)
-    size = metrics.size
-    sizes = {node: size(text) for node, text in texts.items()}
+    sizes = dict(zip(texts, metrics.sizes(texts.values()), strict=True))
     step(0.45)
     layout = layered_layout(graph, sizes, fold_aspect=FOLD_ASPECT)
     step(0.75)
     routes = edge_routes(graph, layout, sizes)
     step(0.9)
-    edges = graph.edges
-    bad = nonfinite_flags([edges[key].get("grad") for key in routes])
+    bad = _edge_nonfinite(graph, nonfinite)
     geometry = EdgeGeometry(routes, bad) if len(routes) > EDGE_ITEMS_MAX else None
     positions = layout.positions
-    boxes = np.array([(*positions[n], *sizes[n]) for n in positions], dtype=np.float64)
-    nodes = graph.nodes
-    kinds = [nodes[n].get("kind") for n in positions]
+    boxes = np.fromiter(
+        chain.from_iterable((*xy, *sizes[n]) for n, xy in positions.items()),
+        dtype=np.float64,
+        count=4 * len(positions),
+    )
+    kind_of = dict(graph.nodes(data="kind"))
+    kinds = [kind_of[n] for n in positions]
     step(1.0)
     return PreparedScene(
         graph, layout, texts, sizes, nonfinite, routes, bad, geometry, boxes.reshape(-1, 4), kinds
@@ -127,9 +130,9 @@ def edge_routes(
         half_column[layer] = max(half_column.get(layer, 0.0), sizes[node][0] / 2)
     start_dy: dict[tuple[str, str], float] = {}
     end_dy: dict[tuple[str, str], float] = {}
-    for node in graph.nodes:
+    predecessors = nx.reverse_view(graph).adjacency()  # plain dicts, no view made per node
+    for (node, succ), (_, pred) in zip(graph.adjacency(), predecessors, strict=True):
         height = sizes[node][1]
-        succ, pred = graph.succ[node], graph.pred[node]
         if len(succ) > 1:
             outs = sorted(succ, key=lambda v, n=node: _next_y(bends.get((n, v)), pos[v]))
             for v, dy in zip(outs, _spread(len(outs), height), strict=True):
@@ -165,6 +168,26 @@ def edge_routes(
             points.append(tip)
             routes[key] = points
     return routes
+
+
+def _edge_nonfinite(graph: nx.DiGraph, node_nonfinite: dict[str, bool]) -> list[bool]:
+    """Whether each edge's gradient (in ``graph.edges`` order) holds NaN or inf.
+
+    An edge mostly carries the very tensor that is its producer's gradient, already
+    checked for the card: that answer is reused, and only the other gradients are checked.
+    """
+    known = {
+        id(attrs["grad"]): node_nonfinite[node]
+        for node, attrs in graph.nodes(data=True)
+        if attrs.get("grad") is not None
+    }  # every node's gradient is alive, so no two of them share an id
+    grads = [attrs.get("grad") for _, targets in graph.adjacency() for attrs in targets.values()]
+    flags = [False if grad is None else known.get(id(grad)) for grad in grads]
+    unknown = [i for i, flag in enumerate(flags) if flag is None]
+    checked = nonfinite_flags([grads[i] for i in unknown])
+    for i, flag in zip(unknown, checked, strict=True):
+        flags[i] = flag
+    return flags
 
 
 def _wraps(layout: Layout) -> dict[int, list[Point]]:

@@ -47,3 +47,7 @@ def test_grouping_benchmark_quick_prints_both_tables():
 def test_stepper_benchmark_quick_prints_a_table():
     out = _run("bench_stepper.py", "--quick")
     assert "| chain" in out and "| fan" in out
+
+def test_scene_prep_benchmark_quick_prints_a_table():
+    out = _run("bench_scene_prep.py", "--quick")
+    assert "| mlp |" in out and "| prepare_scene |" in out

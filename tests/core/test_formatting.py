@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given
@@ -11,6 +12,7 @@ from gradviz.core.formatting import (
     MISSING,
     LogScale,
     format_number,
+    format_numbers,
     format_shape,
     format_tensor,
     grad_magnitude,
@@ -116,3 +118,48 @@ def test_log_scale_spans_the_graphs_magnitudes():
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_formatted_numbers_read_back_close_to_the_value(x):
     assert math.isclose(float(format_number(x)), x, rel_tol=1e-5, abs_tol=1e-300)
+
+
+EDGE_NUMBERS = [
+    0.0,
+    -0.0,
+    1.0,
+    -3.0,
+    0.5,
+    1e-4,
+    1.1e-4,
+    9.99e-5,
+    9.96e-5,
+    89.9,
+    90.0,
+    94.9,
+    95.0,
+    99.4,
+    99.6,
+    1e15,
+    1e15 + 0.5,
+    2.5e16,
+    1e-300,
+    5e-324,
+    1.7e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    -0.000123,
+    123.456,
+]
+
+
+@pytest.mark.parametrize("digits", [1, 2, 3, 6])
+def test_many_numbers_print_as_format_number_prints_each(digits):
+    values = np.array(EDGE_NUMBERS + [-v for v in EDGE_NUMBERS])
+    assert format_numbers(values, digits) == [format_number(v, digits) for v in values.tolist()]
+
+
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=50),
+    st.integers(min_value=1, max_value=8),
+)
+def test_many_random_numbers_print_as_format_number_prints_each(values, digits):
+    expected = [format_number(v, digits) for v in values]
+    assert format_numbers(np.array(values, dtype=np.float64), digits) == expected
