@@ -454,6 +454,8 @@ def _distinct(records: np.ndarray, per: int, step: float) -> np.ndarray:
     coords[:, 0::2] = np.round(records["x"].reshape(count, per) / step)
     coords[:, 1::2] = np.round(records["y"].reshape(count, per) / step)
     _, first = np.unique(_row_keys(coords), return_index=True)
+    if per == 2:  # a straight piece within one pixel: that pixel is its card's block
+        first = first[(coords[first, :2] != coords[first, 2:]).any(axis=1)]
     if first.size == count:
         return records
     first.sort()

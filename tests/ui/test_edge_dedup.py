@@ -33,3 +33,16 @@ def test_distinct_keeps_one_of_each_group_of_pieces_on_the_same_pixels():
     kept_points = np.stack([kept["x"], kept["y"]], axis=-1).reshape(-1, 2, 2)
     assert len(kept_points) == len(unique)
     assert np.array_equal(kept_points, unique)  # the first of each, in the order drawn
+
+
+def test_straight_pieces_within_one_pixel_are_skipped():
+    rng = np.random.default_rng(3)
+    starts = rng.integers(0, 500, size=(3 * CHUNK, 2)) + 0.2
+    long = np.stack([starts, starts + [5.0, 3.0]], axis=1)
+    dots = np.stack([starts, starts + 0.4], axis=1)  # start and end on the same pixel
+    pieces = np.concatenate([long, dots])
+    records = np.empty(pieces.shape[0] * 2, dtype=_RECORD)
+    records["type"] = np.tile([0, 1], len(pieces))
+    records["x"], records["y"] = pieces[..., 0].reshape(-1), pieces[..., 1].reshape(-1)
+    kept = _distinct(records, per=2, step=1.0)
+    assert np.array_equal(np.stack([kept["x"], kept["y"]], axis=-1).reshape(-1, 2, 2), long)
