@@ -39,7 +39,7 @@ def test_straight_pieces_within_one_pixel_are_skipped():
     rng = np.random.default_rng(3)
     starts = rng.integers(0, 500, size=(3 * CHUNK, 2)) + 0.2
     long = np.stack([starts, starts + [5.0, 3.0]], axis=1)
-    dots = np.stack([starts, starts + 0.4], axis=1)  # start and end on the same pixel
+    dots = np.stack([starts, starts + 0.2], axis=1)  # start and end on the same pixel
     pieces = np.concatenate([long, dots])
     records = np.empty(pieces.shape[0] * 2, dtype=_RECORD)
     records["type"] = np.tile([0, 1], len(pieces))
