@@ -369,10 +369,15 @@ class EdgeBatch(QGraphicsItem):
             pen.setCosmetic(True)  # a fixed pixel width keeps overview edges visible
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
+            pixel = 1.0 / max(painter.worldTransform().m11(), 1e-9)
+            if straight:
+                g = self._g
+                ends = (g.x0[segments], g.y0[segments], g.x1[segments], g.y1[segments])
+                segments = segments[_distinct_lines(np.stack(ends, axis=1), pixel)]
             records = self._segment_records(segments, top, bottom, straight)
             per = 2 if straight else 4
-            pixel = 1.0 / max(painter.worldTransform().m11(), 1e-9)
-            records = _distinct(records, per, pixel if straight else QUANTUM * pixel)
+            if not straight:
+                records = _distinct_curves(records, QUANTUM * pixel)
             for chunk in _chunks(records, per, STRAIGHT_CHUNK if straight else CHUNK):
                 painter.drawPath(path_from_records(chunk))
         if arrows.size:
@@ -439,27 +444,37 @@ QUANTUM = 0.25
 (overview zoom, no antialiasing) whose ends fall on the same pixels are drawn once."""
 
 
-def _distinct(records: np.ndarray, per: int, step: float) -> np.ndarray:
-    """``records`` (groups of ``per`` elements) without groups that draw the same pixels:
+def _distinct_curves(records: np.ndarray, step: float) -> np.ndarray:
+    """Curve ``records`` (four elements each) without curves that draw the same pixels:
     those whose points all agree to ``step`` scene units.
 
     A fan of long edges puts thousands of nearly identical pieces on one spot of the
-    screen, and at overview zoom so does a whole graph: stroking each again changes nothing
-    a person can see, only the time taken.
+    screen: stroking each again changes nothing a person can see, only the time taken.
     """
-    count = records.size // per
+    count = records.size // 4
     if count < 2 * CHUNK:
         return records
-    coords = np.empty((count, 2 * per), dtype=np.int64)
-    coords[:, 0::2] = np.round(records["x"].reshape(count, per) / step)
-    coords[:, 1::2] = np.round(records["y"].reshape(count, per) / step)
-    _, first = np.unique(_row_keys(coords), return_index=True)
-    if per == 2:  # a straight piece within one pixel: that pixel is its card's block
-        first = first[(coords[first, :2] != coords[first, 2:]).any(axis=1)]
+    first = _first_of_each(np.stack([records["x"], records["y"]], axis=1).reshape(count, 8), step)
     if first.size == count:
         return records
+    return records.reshape(count, 4)[first].reshape(-1)
+
+
+def _distinct_lines(ends: np.ndarray, step: float) -> np.ndarray:
+    """Which of the straight lines (rows of x0, y0, x1, y1) to draw at overview zoom: one
+    of each set whose ends fall on the same pixels (``step`` scene units), and none that
+    starts and ends on one pixel: its card's block is there."""
+    first = _first_of_each(ends, step)
+    quantised = np.round(ends[first] / step)
+    return first[(quantised[:, :2] != quantised[:, 2:]).any(axis=1)]
+
+
+def _first_of_each(rows: np.ndarray, step: float) -> np.ndarray:
+    """Indices, in order, of the first of each set of rows that agree to ``step``."""
+    keys = _row_keys(np.round(rows / step).astype(np.int64))
+    _, first = np.unique(keys, return_index=True)
     first.sort()
-    return records.reshape(count, per)[first].reshape(-1)
+    return first
 
 
 def _row_keys(rows: np.ndarray) -> np.ndarray:

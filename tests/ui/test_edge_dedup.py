@@ -1,4 +1,4 @@
-"""Overview edges skip pieces that would draw the same pixels, and only those."""
+"""Edges skip pieces that would draw the same pixels, and only those."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradviz.ui.edge_batch import _RECORD, CHUNK, _distinct, _row_keys
+from gradviz.ui.edge_batch import (
+    _CURVE,
+    _CURVE_DATA,
+    _MOVE,
+    _RECORD,
+    CHUNK,
+    _distinct_curves,
+    _distinct_lines,
+    _row_keys,
+)
 
 
 @given(st.integers(1, 60), st.integers(2, 8), st.sampled_from([3, 40, 1 << 20]), st.data())
@@ -21,28 +30,29 @@ def test_row_keys_are_equal_exactly_when_rows_are(count, width, span, data):
         assert np.array_equal(keys == keys[i], same_row)
 
 
-def test_distinct_keeps_one_of_each_group_of_pieces_on_the_same_pixels():
+def _with_copies(unique: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``unique`` followed by copies of some of its rows, moved within their pixels."""
+    copies = unique[rng.integers(0, len(unique), 2 * CHUNK)] + 0.1
+    return np.concatenate([unique, copies])
+
+
+def test_lines_on_the_same_pixels_are_drawn_once_and_one_pixel_lines_not_at_all():
     rng = np.random.default_rng(7)
-    unique = rng.integers(0, 500, size=(3 * CHUNK, 2, 2)) + 0.3  # segments: 2 points each
-    near_copies = unique[rng.integers(0, len(unique), 2 * CHUNK)] + 0.1  # the same pixels
-    pieces = np.concatenate([unique, near_copies])
-    records = np.empty(pieces.shape[0] * 2, dtype=_RECORD)
-    records["type"] = np.tile([0, 1], len(pieces))
-    records["x"], records["y"] = pieces[..., 0].reshape(-1), pieces[..., 1].reshape(-1)
-    kept = _distinct(records, per=2, step=1.0)
-    kept_points = np.stack([kept["x"], kept["y"]], axis=-1).reshape(-1, 2, 2)
-    assert len(kept_points) == len(unique)
-    assert np.array_equal(kept_points, unique)  # the first of each, in the order drawn
-
-
-def test_straight_pieces_within_one_pixel_are_skipped():
-    rng = np.random.default_rng(3)
     starts = rng.integers(0, 500, size=(3 * CHUNK, 2)) + 0.2
-    long = np.stack([starts, starts + [5.0, 3.0]], axis=1)
-    dots = np.stack([starts, starts + 0.2], axis=1)  # start and end on the same pixel
-    pieces = np.concatenate([long, dots])
-    records = np.empty(pieces.shape[0] * 2, dtype=_RECORD)
-    records["type"] = np.tile([0, 1], len(pieces))
-    records["x"], records["y"] = pieces[..., 0].reshape(-1), pieces[..., 1].reshape(-1)
-    kept = _distinct(records, per=2, step=1.0)
-    assert np.array_equal(np.stack([kept["x"], kept["y"]], axis=-1).reshape(-1, 2, 2), long)
+    lines = np.concatenate([starts, starts + [5.0, 3.0]], axis=1)  # x0, y0, x1, y1
+    dots = np.concatenate([starts, starts + 0.2], axis=1)  # both ends on one pixel
+    ends = np.concatenate([_with_copies(lines, rng), dots])
+    kept = _distinct_lines(ends, step=1.0)
+    assert np.array_equal(kept, np.arange(len(lines)))  # the first of each, in order
+
+
+def test_curves_on_the_same_pixels_are_drawn_once():
+    rng = np.random.default_rng(11)
+    unique = rng.integers(0, 500, size=(3 * CHUNK, 4, 2)) + 0.3  # four points a curve
+    curves = _with_copies(unique, rng)
+    records = np.empty(curves.shape[0] * 4, dtype=_RECORD)
+    records["type"] = np.tile([_MOVE, _CURVE, _CURVE_DATA, _CURVE_DATA], len(curves))
+    records["x"], records["y"] = curves[..., 0].reshape(-1), curves[..., 1].reshape(-1)
+    kept = _distinct_curves(records, step=0.25 * 4)
+    kept_points = np.stack([kept["x"], kept["y"]], axis=-1).reshape(-1, 4, 2)
+    assert np.array_equal(kept_points, unique)
