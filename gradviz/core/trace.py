@@ -14,10 +14,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache, partial
+from operator import attrgetter
 
 import networkx as nx
 import torch
 
+from gradviz.core.bulk_graph import digraph_from
 from gradviz.core.constants import add_constants
 from gradviz.core.deep_stack import ensure_deep_stack
 from gradviz.core.module_paths import add_module_paths
@@ -29,8 +31,12 @@ NamesArg = Mapping[str, torch.Tensor] | Iterable[tuple[str, torch.Tensor]] | Non
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
-_SAVED_ATTRS: dict[type, tuple[str, ...]] = {}
+_SAVED_ATTRS: dict[type, tuple[tuple[str, ...], attrgetter | None]] = {}
+_PREFIX = len("_saved_")
+_AS_IS = frozenset((int, float, bool, str, type(None)))
+"""Types of saved values that _plain returns unchanged (the common case, checked inline)."""
 FREED = "freed by an earlier backward()"
+_DTYPE_TEXT: dict[torch.dtype, str] = {}
 
 
 @lru_cache(maxsize=1024)
@@ -127,8 +133,11 @@ class _GraphBuilder:
         self.node_id: dict[int, str] = {}  # id(grad_fn) or id(leaf tensor) -> node id
         self.fns: list[object] = []  # op grad_fns, in walk order (kept alive)
         self.leaves: list[torch.Tensor] = []
-        self.edges: list[tuple[str, str, int, int]] = []  # producer, consumer, out_nr, in_nr
-        self.inputs_of: dict[str, list[str | None]] = {}  # op node -> producer per input
+        # (producer, consumer) -> the edge's attribute dict, in walk order
+        self.edge_attrs: dict[tuple[str, str], dict] = {}
+        # op node -> per input, the contributions list of the edge it arrives by (or None)
+        self.inputs_of: dict[str, list[list | None]] = {}
+        self.node_attrs: dict[str, dict] = {}  # node -> the attribute dict the graph holds
         self.known: dict[tuple[int, int], torch.Tensor] = {}
         for out in outputs:
             if out.grad_fn is not None:
@@ -136,84 +145,83 @@ class _GraphBuilder:
 
     # -- walk ---------------------------------------------------------------
 
-    def _key(self, fn) -> tuple[int, object]:
-        if type(fn).__name__ == "AccumulateGrad":
-            return id(fn.variable), fn.variable
-        return id(fn), fn
-
-    def _visit(self, obj, queue: deque) -> str:
-        key = id(obj)
-        node = self.node_id.get(key)
-        if node is None:
-            node = self.node_id[key] = f"n{len(self.node_id)}"
-            if isinstance(obj, torch.Tensor):
-                self.leaves.append(obj)
-            else:
-                self.fns.append(obj)
-                queue.append(obj)
-        return node
-
     def walk(self) -> None:
+        """Breadth-first over ``next_functions``; one loop with local names, as it runs per edge."""
+        node_id, fns, leaves = self.node_id, self.fns, self.leaves
+        edge_attrs, inputs_of = self.edge_attrs, self.inputs_of
         queue: deque = deque()
         for out in self.outputs:
-            if out.grad_fn is not None:
-                self._visit(out.grad_fn, queue)
-            elif out.requires_grad:
-                self._visit(out, queue)
-        key, visit, edges = self._key, self._visit, self.edges
+            start = out.grad_fn if out.grad_fn is not None else out
+            if (out.grad_fn is not None or out.requires_grad) and id(start) not in node_id:
+                node_id[id(start)] = f"n{len(node_id)}"
+                if start is out:
+                    leaves.append(out)
+                else:
+                    fns.append(start)
+                    queue.append(start)
         while queue:
             fn = queue.popleft()
-            consumer = self.node_id[id(fn)]
-            producers: list[str | None] = []
+            consumer = node_id[id(fn)]
+            inputs: list[list | None] = []
             for in_nr, (producer_fn, out_nr) in enumerate(fn.next_functions):
                 if producer_fn is None:
-                    producers.append(None)
+                    inputs.append(None)
                     continue
-                producer = visit(key(producer_fn)[1], queue)
-                producers.append(producer)
-                edges.append((producer, consumer, out_nr, in_nr))
-            self.inputs_of[consumer] = producers
+                is_leaf = type(producer_fn).__name__ == "AccumulateGrad"
+                obj = producer_fn.variable if is_leaf else producer_fn
+                producer = node_id.get(id(obj))
+                if producer is None:
+                    producer = node_id[id(obj)] = f"n{len(node_id)}"
+                    if is_leaf:
+                        leaves.append(obj)
+                    else:
+                        fns.append(obj)
+                        queue.append(obj)
+                attrs = edge_attrs.get((producer, consumer))
+                if attrs is None:
+                    attrs = edge_attrs[producer, consumer] = {
+                        "output_nr": out_nr, "uses": [(out_nr, in_nr)], "grad": None,
+                        "contributions": [],
+                    }
+                else:
+                    attrs["uses"].append((out_nr, in_nr))
+                inputs.append(attrs["contributions"])
+            inputs_of[consumer] = inputs
 
     # -- nodes --------------------------------------------------------------
 
     def add_nodes(self) -> None:
-        """Nodes and edges in bulk (one networkx call each): ~2x faster than one by one."""
-        G = self.graph
-        node_id, leaf_names = self.node_id, self.leaf_names
-        G.add_nodes_from(
-            (node_id[id(leaf)], dict(
-                kind="leaf", op="AccumulateGrad", label=leaf_names.get(id(leaf)) or "leaf",
-                name=leaf_names.get(id(leaf)), shape=tuple(leaf.shape), dtype=str(leaf.dtype),
-                value=leaf.detach(), grad=None, saved={}, order=None, note=None,
-            ))
-            for leaf in self.leaves
-        )
-        G.add_nodes_from((node_id[id(fn)], self._op_attrs(fn)) for fn in self.fns)
-        edge_attrs: dict[tuple[str, str], dict] = {}
-        for producer, consumer, out_nr, in_nr in self.edges:
-            attrs = edge_attrs.get((producer, consumer))
-            if attrs is None:
-                edge_attrs[producer, consumer] = dict(
-                    output_nr=out_nr, uses=[(out_nr, in_nr)], grad=None, contributions=[]
-                )
-            else:
-                attrs["uses"].append((out_nr, in_nr))
-        G.add_edges_from((u, v, attrs) for (u, v), attrs in edge_attrs.items())
+        """All nodes and edges at once, their dicts stored as built (see bulk_graph)."""
+        node_id, leaf_names, attrs = self.node_id, self.leaf_names, self.node_attrs
+        for leaf in self.leaves:
+            name = leaf_names.get(id(leaf))
+            attrs[node_id[id(leaf)]] = {
+                "kind": "leaf", "op": "AccumulateGrad", "label": name or "leaf", "name": name,
+                "shape": tuple(leaf.shape), "dtype": _dtype_text(leaf.dtype),
+                "value": leaf.detach(), "grad": None, "saved": {}, "order": None, "note": None,
+            }
+        op_attrs = self._op_attrs
+        for fn in self.fns:
+            attrs[node_id[id(fn)]] = op_attrs(fn)
+        edges = [(u, v, data) for (u, v), data in self.edge_attrs.items()]
         outputs = []
         for k, out in enumerate(self.outputs):
             node = f"out{k}"
             outputs.append(node)
             name = self._output_name(out)
-            G.add_node(
-                node, kind="output", op=None,
-                label=name or ("output" if len(self.outputs) == 1 else f"output {k}"),
-                name=name, shape=tuple(out.shape), dtype=str(out.dtype), value=out.detach(),
-                grad=None, saved={}, order=None, note=None,
-            )
+            attrs[node] = {
+                "kind": "output", "op": None,
+                "label": name or ("output" if len(self.outputs) == 1 else f"output {k}"),
+                "name": name, "shape": tuple(out.shape), "dtype": _dtype_text(out.dtype),
+                "value": out.detach(), "grad": None, "saved": {}, "order": None, "note": None,
+            }
             source = out.grad_fn if out.grad_fn is not None else out
-            if id(source) in self.node_id:
-                G.add_edge(self.node_id[id(source)], node, output_nr=out.output_nr,
-                           uses=[(out.output_nr, 0)], grad=None, contributions=[])
+            if id(source) in node_id:
+                edges.append((node_id[id(source)], node, {
+                    "output_nr": out.output_nr, "uses": [(out.output_nr, 0)], "grad": None,
+                    "contributions": [],
+                }))
+        G = self.graph = digraph_from(attrs.items(), edges)
         G.graph["outputs"] = outputs
         G.graph["grad_outputs"] = "ones"
         G.graph["backward_error"] = None
@@ -235,17 +243,19 @@ class _GraphBuilder:
                 if note:
                     notes.append(note)
             values.append(value)
-        name = next(
-            (n for nr in range(n_out) if (n := self.fn_names.get((id(fn), nr)))), None
-        )
+        name = None
+        if self.fn_names:  # usually empty: trace() without names
+            name = next(
+                (n for nr in range(n_out) if (n := self.fn_names.get((id(fn), nr)))), None
+            )
         shape = tuple(metadata[0].shape) if len(metadata) == 1 else None
-        dtype = str(metadata[0].dtype) if metadata else None
-        return dict(
-            kind="op", op=op, label=op_label(op), name=name, shape=shape, dtype=dtype,
-            value=values[0] if n_out == 1 else tuple(values), grad=None,
-            saved=_saved_values(fn), order=None, note="; ".join(notes) or None,
-            n_outputs=n_out,
-        )
+        dtype = _dtype_text(metadata[0].dtype) if metadata else None
+        return {
+            "kind": "op", "op": op, "label": op_label(op), "name": name, "shape": shape,
+            "dtype": dtype, "value": values[0] if n_out == 1 else tuple(values), "grad": None,
+            "saved": _saved_values(fn), "order": None, "note": "; ".join(notes) or None,
+            "n_outputs": n_out,
+        }
 
     # -- backward -----------------------------------------------------------
 
@@ -297,30 +307,30 @@ class _GraphBuilder:
         A node whose backward raised never fired: it keeps no grad and backward() noted why.
         Grads need no detach: without create_graph, backward makes none that require grad.
         """
-        nodes, pred, inputs_of = self.graph.nodes, self.graph.pred, self.inputs_of
+        node_attrs, inputs_of = self.node_attrs, self.inputs_of
         for order, (node, grad_inputs, grad) in enumerate(fired):
-            attrs = nodes[node]
+            attrs = node_attrs[node]
             attrs["order"] = order
             if grad_inputs is None:  # a leaf
                 attrs["grad"] = grad
                 continue
             attrs["grad"] = grad[0] if len(grad) == 1 else tuple(grad)
-            edges = pred[node]
-            for producer, part in zip(inputs_of[node], grad_inputs, strict=False):
-                if producer is not None and part is not None:
-                    edges[producer]["contributions"].append(part)
+            for parts, part in zip(inputs_of[node], grad_inputs, strict=False):
+                if parts is not None and part is not None:
+                    parts.append(part)
 
     def _sum_edge_grads(self) -> None:
-        for _, consumer, data in self.graph.edges(data=True):
+        """The walk's edges only: output edges keep their seed, constants come later."""
+        for data in self.edge_attrs.values():
             parts = data["contributions"]
-            if parts and self.graph.nodes[consumer]["kind"] != "output":
+            if parts:
                 total = parts[0]
                 for part in parts[1:]:
                     total = total + part
                 data["grad"] = total
 
     def _note_missing(self, why: str) -> None:
-        for _, attrs in self.graph.nodes(data=True):
+        for attrs in self.node_attrs.values():
             if attrs["kind"] in ("op", "leaf") and attrs["order"] is None:
                 attrs["note"] = "; ".join(filter(None, (attrs["note"], why)))
 
@@ -334,26 +344,55 @@ def _leaf_fired(log, node: str, grad: torch.Tensor) -> None:
 
 
 def _saved_values(fn) -> dict[str, object]:
-    """The node's `_saved_*` attributes; a freed buffer becomes the FREED marker."""
+    """The node's `_saved_*` attributes; a freed buffer becomes the FREED marker.
+
+    Read through one ``attrgetter`` per class (they run for every node of a big graph);
+    only when one of them is freed are they read one by one, to mark just that one.
+    """
     cls = type(fn)
-    attrs = _SAVED_ATTRS.get(cls)
-    if attrs is None:
-        attrs = _SAVED_ATTRS[cls] = tuple(a for a in dir(fn) if a.startswith("_saved_"))
-    saved: dict[str, object] = {}
-    for attr in attrs:
-        try:
-            value = getattr(fn, attr)
-        except RuntimeError:
-            value = FREED
-        saved[attr[len("_saved_"):]] = _plain(value)
-    return saved
+    entry = _SAVED_ATTRS.get(cls)
+    if entry is None:
+        attrs = tuple(a for a in dir(fn) if a.startswith("_saved_"))
+        entry = _SAVED_ATTRS[cls] = (attrs, attrgetter(*attrs) if attrs else None)
+    attrs, read_all = entry
+    if read_all is None:
+        return {}
+    try:
+        values = read_all(fn)
+    except RuntimeError:
+        values = tuple(_read_saved(fn, attr) for attr in attrs)
+    else:
+        if len(attrs) == 1:
+            values = (values,)
+    return {
+        attr[_PREFIX:]: value if type(value) in _AS_IS else _plain(value)
+        for attr, value in zip(attrs, values, strict=True)
+    }
+
+
+def _read_saved(fn, attr: str) -> object:
+    try:
+        return getattr(fn, attr)
+    except RuntimeError:
+        return FREED
 
 
 def _plain(value: object) -> object:
+    """Saved values as plain data: tensors detached, sizes and lists as tuples."""
     if isinstance(value, torch.Tensor):
         return value.detach()
     if isinstance(value, torch.Size):
         return tuple(value)
+    if type(value) is tuple and all(type(v) in _AS_IS for v in value):
+        return value  # immutable, so the same as the copy below
     if isinstance(value, (tuple, list)):
         return tuple(_plain(v) for v in value)
     return value
+
+
+def _dtype_text(dtype: torch.dtype) -> str:
+    """``str(dtype)``, remembered: formatting a dtype costs more than the dict lookup."""
+    text = _DTYPE_TEXT.get(dtype)
+    if text is None:
+        text = _DTYPE_TEXT[dtype] = str(dtype)
+    return text

@@ -1,0 +1,29 @@
+"""digraph_from builds the same graph, in the same order, as networkx's own bulk calls."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from gradviz.core.bulk_graph import digraph_from
+
+
+def test_digraph_from_equals_add_nodes_and_edges_from():
+    nodes = [(f"n{k}", {"kind": "op", "k": k}) for k in range(6)]
+    edges = [("n3", "n0", {"w": 1}), ("n1", "n0", {"w": 2}), ("n5", "n3", {}), ("n1", "n4", {})]
+    ours = digraph_from(nodes, edges)
+    ref = nx.DiGraph()
+    ref.add_nodes_from(nodes)
+    ref.add_edges_from(edges)
+    assert nx.utils.graphs_equal(ours, ref)
+    assert list(ours.nodes(data=True)) == list(ref.nodes(data=True))
+    assert list(ours.edges(data=True)) == list(ref.edges(data=True))
+    assert [list(ours.pred[n]) for n in ours] == [list(ref.pred[n]) for n in ref]
+    # What later networkx calls do on it behaves as on any DiGraph.
+    ours.add_edge("n2", "n0")
+    assert list(nx.topological_sort(ours))[-1] == "n0"
+
+
+def test_digraph_from_keeps_the_dicts_it_is_given():
+    attrs, edge = {"kind": "leaf"}, {"grad": None}
+    G = digraph_from([("a", attrs), ("b", {})], [("a", "b", edge)])
+    assert G.nodes["a"] is attrs and G.edges["a", "b"] is edge and G.pred["b"]["a"] is edge
