@@ -31,8 +31,8 @@ NamesArg = Mapping[str, torch.Tensor] | Iterable[tuple[str, torch.Tensor]] | Non
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
-_SAVED_ATTRS: dict[type, tuple[tuple[str, ...], attrgetter | None]] = {}
-_PREFIX = len("_saved_")
+_SAVED_ATTRS: dict[type, tuple[tuple[str, ...], tuple[str, ...], attrgetter | None]] = {}
+"""Per grad_fn class: its `_saved_*` attributes, their names in ``saved``, one getter."""
 _AS_IS = frozenset((int, float, bool, str, type(None)))
 """Types of saved values that _plain returns unchanged (the common case, checked inline)."""
 FREED = "freed by an earlier backward()"
@@ -64,15 +64,21 @@ def trace(
     for out in outputs:
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"trace() takes tensors, not {type(out).__name__}")
-    builder = _GraphBuilder(outputs, _name_maps(names), recording or last_recording())
     seeds = list(grad_outputs) if grad_outputs is not None else None
     with gc_paused():
-        builder.walk()
-        builder.add_nodes()
-        builder.backward(seeds)
-        add_module_paths(builder.graph, builder.node_id, builder.recording)
-        add_constants(builder.graph, builder.fns, builder.node_id, builder.recording,
-                      builder.leaf_names)
+        return _build(outputs, names, recording or last_recording(), seeds)
+
+
+def _build(outputs, names: NamesArg, recording: Recording | None, seeds) -> nx.DiGraph:
+    """The graph; the builder's bookkeeping is freed on return, before the GC pause ends,
+    so the collection that follows the pause does not walk it."""
+    builder = _GraphBuilder(outputs, _name_maps(names), recording)
+    builder.walk()
+    builder.add_nodes()
+    builder.backward(seeds)
+    add_module_paths(builder.graph, builder.node_id, builder.recording)
+    add_constants(builder.graph, builder.fns, builder.node_id, builder.recording,
+                  builder.leaf_names)
     return builder.graph
 
 
@@ -200,9 +206,7 @@ class _GraphBuilder:
                 "shape": tuple(leaf.shape), "dtype": _dtype_text(leaf.dtype),
                 "value": leaf.detach(), "grad": None, "saved": {}, "order": None, "note": None,
             }
-        op_attrs = self._op_attrs
-        for fn in self.fns:
-            attrs[node_id[id(fn)]] = op_attrs(fn)
+        self._add_op_attrs()
         edges = [(u, v, data) for (u, v), data in self.edge_attrs.items()]
         outputs = []
         for k, out in enumerate(self.outputs):
@@ -231,31 +235,36 @@ class _GraphBuilder:
             return self.leaf_names.get(id(out))
         return self.fn_names.get((id(out.grad_fn), out.output_nr))
 
-    def _op_attrs(self, fn) -> dict:
-        op = type(fn).__name__
-        metadata = getattr(fn, "_input_metadata", None) or ()
-        n_out = max(len(metadata), 1)
-        values, notes = [], []
-        for nr in range(n_out):
-            value = self.known.get((id(fn), nr))
-            if value is None and self.recording is not None:
-                value, note = self.recording.value(fn, nr)
-                if note:
-                    notes.append(note)
-            values.append(value)
-        name = None
-        if self.fn_names:  # usually empty: trace() without names
-            name = next(
-                (n for nr in range(n_out) if (n := self.fn_names.get((id(fn), nr)))), None
-            )
-        shape = tuple(metadata[0].shape) if len(metadata) == 1 else None
-        dtype = _dtype_text(metadata[0].dtype) if metadata else None
-        return {
-            "kind": "op", "op": op, "label": op_label(op), "name": name, "shape": shape,
-            "dtype": dtype, "value": values[0] if n_out == 1 else tuple(values), "grad": None,
-            "saved": _saved_values(fn), "order": None, "note": "; ".join(notes) or None,
-            "n_outputs": n_out,
-        }
+    def _add_op_attrs(self) -> None:
+        """Every op node's attributes, in one loop with local names (it runs for most nodes)."""
+        attrs_of, node_id, known, fn_names = (
+            self.node_attrs, self.node_id, self.known, self.fn_names
+        )
+        recorded = self.recording.value if self.recording is not None else None
+        for fn in self.fns:
+            op = type(fn).__name__
+            metadata = getattr(fn, "_input_metadata", None) or ()
+            n_out = len(metadata) or 1
+            key = id(fn)
+            values, notes = [], []
+            for nr in range(n_out):
+                value = known.get((key, nr))
+                if value is None and recorded is not None:
+                    value, note = recorded(fn, nr)
+                    if note:
+                        notes.append(note)
+                values.append(value)
+            name = None
+            if fn_names:  # usually empty: trace() without names
+                name = next((n for nr in range(n_out) if (n := fn_names.get((key, nr)))), None)
+            attrs_of[node_id[key]] = {
+                "kind": "op", "op": op, "label": op_label(op), "name": name,
+                "shape": tuple(metadata[0].shape) if n_out == 1 and metadata else None,
+                "dtype": _dtype_text(metadata[0].dtype) if metadata else None,
+                "value": values[0] if n_out == 1 else tuple(values), "grad": None,
+                "saved": _saved_values(fn), "order": None, "note": "; ".join(notes) or None,
+                "n_outputs": n_out,
+            }
 
     # -- backward -----------------------------------------------------------
 
@@ -346,15 +355,17 @@ def _leaf_fired(log, node: str, grad: torch.Tensor) -> None:
 def _saved_values(fn) -> dict[str, object]:
     """The node's `_saved_*` attributes; a freed buffer becomes the FREED marker.
 
-    Read through one ``attrgetter`` per class (they run for every node of a big graph);
+    Read through one ``attrgetter`` per class (this runs for every node of a big graph);
     only when one of them is freed are they read one by one, to mark just that one.
     """
-    cls = type(fn)
-    entry = _SAVED_ATTRS.get(cls)
+    entry = _SAVED_ATTRS.get(type(fn))
     if entry is None:
         attrs = tuple(a for a in dir(fn) if a.startswith("_saved_"))
-        entry = _SAVED_ATTRS[cls] = (attrs, attrgetter(*attrs) if attrs else None)
-    attrs, read_all = entry
+        entry = _SAVED_ATTRS[type(fn)] = (
+            attrs, tuple(a.removeprefix("_saved_") for a in attrs),
+            attrgetter(*attrs) if attrs else None,
+        )
+    attrs, keys, read_all = entry
     if read_all is None:
         return {}
     try:
@@ -365,8 +376,8 @@ def _saved_values(fn) -> dict[str, object]:
         if len(attrs) == 1:
             values = (values,)
     return {
-        attr[_PREFIX:]: value if type(value) in _AS_IS else _plain(value)
-        for attr, value in zip(attrs, values, strict=True)
+        key: value if type(value) in _AS_IS else _plain(value)
+        for key, value in zip(keys, values, strict=True)
     }
 
 
@@ -381,11 +392,9 @@ def _plain(value: object) -> object:
     """Saved values as plain data: tensors detached, sizes and lists as tuples."""
     if isinstance(value, torch.Tensor):
         return value.detach()
-    if isinstance(value, torch.Size):
-        return tuple(value)
-    if type(value) is tuple and all(type(v) in _AS_IS for v in value):
-        return value  # immutable, so the same as the copy below
-    if isinstance(value, (tuple, list)):
+    if type(value) is tuple and all(map(_AS_IS.__contains__, map(type, value))):
+        return value  # sizes and strides: immutable, so the same as the copy below
+    if isinstance(value, (tuple, list)):  # torch.Size too
         return tuple(_plain(v) for v in value)
     return value
 
