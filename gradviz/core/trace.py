@@ -303,11 +303,12 @@ class _GraphBuilder:
         except Exception as exc:  # an unsupported or freed backward must not lose the graph
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             G.graph["backward_error"] = message
-            self._note_missing(f"backward stopped before this node: {message}")
         finally:
             for handle in handles:
                 handle.remove()
         self._annotate(fired)
+        if G.graph["backward_error"] is not None:  # only the nodes that did not fire
+            self._note_missing(f"backward stopped before this node: {G.graph['backward_error']}")
         self._sum_edge_grads()
 
     def _annotate(self, fired: list[tuple[str, tuple | None, object]]) -> None:
