@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache, partial
+from itertools import count
 from operator import attrgetter
 
 import networkx as nx
@@ -285,16 +286,19 @@ class _GraphBuilder:
         if not self.leaves:
             self._note_missing("no input below this node requires grad")
             return
-        # Hooks only note what fired, in firing order (the engine's order); the graph is
-        # annotated afterwards in one loop, which costs far less than work in each hook.
-        fired: list[tuple[str, tuple | None, object]] = []
-        log = fired.append
-        node_id = self.node_id
-        handles = [fn.register_hook(partial(_op_fired, log, node_id[id(fn)])) for fn in self.fns]
-        handles += [
-            leaf.register_hook(partial(_leaf_fired, log, node_id[id(leaf)]))
-            for leaf in self.leaves
-        ]
+        # Each hook annotates its own node as it fires, in the engine's order. It is bound
+        # to the node's attribute dict and its in-edges' contribution lists (a partial: no
+        # closure per node), so nothing is looked up per node and no log is replayed.
+        order = count().__next__
+        attrs_of, node_id, inputs_of = self.node_attrs, self.node_id, self.inputs_of
+        handles = []
+        for fn in self.fns:
+            node = node_id[id(fn)]
+            hook = partial(_op_fired, attrs_of[node], inputs_of[node], order)
+            handles.append(fn.register_hook(hook))
+        for leaf in self.leaves:
+            hook = partial(_leaf_fired, attrs_of[node_id[id(leaf)]], order)
+            handles.append(leaf.register_hook(hook))
         try:
             # Seeding through sum(out * seed) rather than grad_outputs= gives the same
             # gradients and skips torch's grad_outputs check, which imports sympy (~1 s).
@@ -303,31 +307,11 @@ class _GraphBuilder:
         except Exception as exc:  # an unsupported or freed backward must not lose the graph
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             G.graph["backward_error"] = message
+            self._note_missing(f"backward stopped before this node: {message}")
         finally:
             for handle in handles:
                 handle.remove()
-        self._annotate(fired)
-        if G.graph["backward_error"] is not None:  # only the nodes that did not fire
-            self._note_missing(f"backward stopped before this node: {G.graph['backward_error']}")
         self._sum_edge_grads()
-
-    def _annotate(self, fired: list[tuple[str, tuple | None, object]]) -> None:
-        """Each fired node's order and grad, and what each op sent back along each in-edge.
-
-        A node whose backward raised never fired: it keeps no grad and backward() noted why.
-        Grads need no detach: without create_graph, backward makes none that require grad.
-        """
-        node_attrs, inputs_of = self.node_attrs, self.inputs_of
-        for order, (node, grad_inputs, grad) in enumerate(fired):
-            attrs = node_attrs[node]
-            attrs["order"] = order
-            if grad_inputs is None:  # a leaf
-                attrs["grad"] = grad
-                continue
-            attrs["grad"] = grad[0] if len(grad) == 1 else tuple(grad)
-            for parts, part in zip(inputs_of[node], grad_inputs, strict=False):
-                if parts is not None and part is not None:
-                    parts.append(part)
 
     def _sum_edge_grads(self) -> None:
         """The walk's edges only: output edges keep their seed, constants come later."""
@@ -345,12 +329,22 @@ class _GraphBuilder:
                 attrs["note"] = "; ".join(filter(None, (attrs["note"], why)))
 
 
-def _op_fired(log, node: str, grad_inputs: tuple, grad_outputs: tuple) -> None:
-    log((node, grad_inputs, grad_outputs))
+def _op_fired(attrs: dict, inputs: list, order, grad_inputs: tuple, grad_outputs: tuple) -> None:
+    """An op's hook: its order and grad, and what it sends back along each in-edge.
+
+    A node whose backward raised never fires: it keeps no grad and backward() notes why.
+    Grads need no detach: without create_graph, backward makes none that require grad.
+    """
+    attrs["order"] = order()
+    attrs["grad"] = grad_outputs[0] if len(grad_outputs) == 1 else tuple(grad_outputs)
+    for parts, part in zip(inputs, grad_inputs, strict=False):
+        if parts is not None and part is not None:
+            parts.append(part)
 
 
-def _leaf_fired(log, node: str, grad: torch.Tensor) -> None:
-    log((node, None, grad))
+def _leaf_fired(attrs: dict, order, grad: torch.Tensor) -> None:
+    attrs["order"] = order()
+    attrs["grad"] = grad
 
 
 def _saved_values(fn) -> dict[str, object]:
