@@ -1,4 +1,4 @@
-"""Build a networkx.DiGraph from prepared attribute dicts without copying each one.
+"""Add prepared nodes and edges to a networkx.DiGraph without copying each attribute dict.
 
 ``add_nodes_from`` copies every attribute dict and, given ``(node, dict)`` pairs, first
 tries each pair as a node and catches the TypeError; ``add_edges_from`` copies every edge
@@ -14,15 +14,17 @@ from collections.abc import Iterable
 import networkx as nx
 
 
-def digraph_from(
-    nodes: Iterable[tuple[str, dict]], edges: Iterable[tuple[str, str, dict]]
-) -> nx.DiGraph:
-    """A new DiGraph whose nodes and edges hold the given dicts themselves.
+def add_new(
+    graph: nx.DiGraph,
+    nodes: Iterable[tuple[str, dict]],
+    edges: Iterable[tuple[str, str, dict]],
+) -> None:
+    """Add nodes not yet in ``graph``, then edges between its nodes, storing the dicts given.
 
-    Nodes must be distinct, and each edge's ends among them with each (u, v) once:
-    the caller's bookkeeping guarantees it, and checking would cost what is saved.
+    The caller's bookkeeping guarantees the nodes are new and the edges' ends present:
+    checking would cost what is saved. An edge given twice keeps the last dict, whose
+    values ``add_edges_from`` would also keep.
     """
-    graph = nx.DiGraph()
     node_attrs, succ, pred = graph._node, graph._succ, graph._pred
     for node, attrs in nodes:
         node_attrs[node] = attrs
@@ -31,4 +33,6 @@ def digraph_from(
     for u, v, attrs in edges:
         succ[u][v] = attrs
         pred[v][u] = attrs
-    return graph
+    cache = getattr(graph, "__networkx_cache__", None)
+    if cache:  # results networkx cached for the graph as it was (networkx >= 3.3)
+        cache.clear()

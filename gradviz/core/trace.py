@@ -20,7 +20,7 @@ from operator import attrgetter
 import networkx as nx
 import torch
 
-from gradviz.core.bulk_graph import digraph_from
+from gradviz.core.bulk_graph import add_new
 from gradviz.core.constants import add_constants
 from gradviz.core.deep_stack import ensure_deep_stack
 from gradviz.core.module_paths import add_module_paths
@@ -226,7 +226,8 @@ class _GraphBuilder:
                     "output_nr": out.output_nr, "uses": [(out.output_nr, 0)], "grad": None,
                     "contributions": [],
                 }))
-        G = self.graph = digraph_from(attrs.items(), edges)
+        G = self.graph
+        add_new(G, attrs.items(), edges)
         G.graph["outputs"] = outputs
         G.graph["grad_outputs"] = "ones"
         G.graph["backward_error"] = None
