@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache, partial
@@ -153,21 +152,18 @@ class _GraphBuilder:
     # -- walk ---------------------------------------------------------------
 
     def walk(self) -> None:
-        """Breadth-first over ``next_functions``; one loop with local names, as it runs per edge."""
+        """Breadth-first over ``next_functions``; one loop with local names, as it runs per edge.
+
+        ``fns`` is the queue: the loop over it also visits the ops appended as it goes.
+        """
         node_id, fns, leaves = self.node_id, self.fns, self.leaves
         edge_attrs, inputs_of = self.edge_attrs, self.inputs_of
-        queue: deque = deque()
         for out in self.outputs:
             start = out.grad_fn if out.grad_fn is not None else out
             if (out.grad_fn is not None or out.requires_grad) and id(start) not in node_id:
                 node_id[id(start)] = f"n{len(node_id)}"
-                if start is out:
-                    leaves.append(out)
-                else:
-                    fns.append(start)
-                    queue.append(start)
-        while queue:
-            fn = queue.popleft()
+                (leaves if start is out else fns).append(start)
+        for fn in fns:
             consumer = node_id[id(fn)]
             inputs: list[list | None] = []
             for in_nr, (producer_fn, out_nr) in enumerate(fn.next_functions):
@@ -179,11 +175,7 @@ class _GraphBuilder:
                 producer = node_id.get(id(obj))
                 if producer is None:
                     producer = node_id[id(obj)] = f"n{len(node_id)}"
-                    if is_leaf:
-                        leaves.append(obj)
-                    else:
-                        fns.append(obj)
-                        queue.append(obj)
+                    (leaves if is_leaf else fns).append(obj)
                 attrs = edge_attrs.get((producer, consumer))
                 if attrs is None:
                     attrs = edge_attrs[producer, consumer] = {
