@@ -4,11 +4,12 @@
     python tests/benchmarks/bench_trace.py --quick                # ~300 nodes, 1 run (CI)
     python tests/benchmarks/bench_trace.py --compare /tmp/before  # a checkout of another commit
 
-Each run is a fresh process (``--child``): it imports gradviz from the tree it is given,
-builds the graph inside ``gradviz.record()`` (not timed) and times one ``trace`` (wall
-and CPU seconds). With ``--compare`` the two trees take turns run by run, so both see
-the same machine load; the table gives the medians. The machine is shared: the load
-average is printed at the start and the end.
+Each graph is measured in a fresh process (``--child``) that imports gradviz from the
+tree it is given and, ``--repeat`` times, builds the graph inside ``gradviz.record()``
+(not timed) and times ``trace`` (wall and CPU seconds); the table gives the medians, as
+bench_graph.py does. With ``--compare`` the two trees take turns graph by graph, so
+both see about the same machine load. The machine is shared: the load average is
+printed at the start and the end.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ CASES = (("mlp", 10_000), ("chain", 10_000), ("residual", 10_000), ("wide", 10_0
          ("mlp", 100_000), ("chain", 100_000))
 
 
-def child(tree: str, kind: str, nodes: int) -> None:
-    """One measured trace, printed as JSON (runs in its own process)."""
+def child(tree: str, kind: str, nodes: int, repeat: int) -> None:
+    """``repeat`` measured traces, printed as JSON (runs in its own process)."""
     sys.path[:0] = [tree, str(HERE)]
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     import bench_graph  # noqa: PLC0415  (after sys.path names the tree)
@@ -37,17 +38,21 @@ def child(tree: str, kind: str, nodes: int) -> None:
     import gradviz  # noqa: PLC0415
 
     assert Path(gradviz.__file__).is_relative_to(tree), f"{gradviz.__file__} is not from {tree}"
-    with gradviz.record():
-        out = bench_graph.builder(kind)(nodes)
-    wall, cpu = time.perf_counter(), time.process_time()
-    graph = gradviz.trace(out)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(json.dumps({"wall": wall, "cpu": cpu, "nodes": graph.number_of_nodes()}))
+    build, runs = bench_graph.builder(kind), []
+    for _ in range(repeat):
+        with gradviz.record():
+            out = build(nodes)
+        wall, cpu = time.perf_counter(), time.process_time()
+        graph = gradviz.trace(out)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        runs.append({"wall": wall, "cpu": cpu, "nodes": graph.number_of_nodes()})
+        del graph, out
+    print(json.dumps(runs))
 
 
-def _run(tree: Path, kind: str, nodes: int) -> dict:
+def _run(tree: Path, kind: str, nodes: int, repeat: int) -> list[dict]:
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(tree), kind, str(nodes)],
+        [sys.executable, __file__, "--child", str(tree), kind, str(nodes), str(repeat)],
         capture_output=True, text=True, check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -63,10 +68,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another checkout, timed in turn")
     parser.add_argument("--kinds", nargs="+", help="only these graphs (mlp chain residual wide)")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]))
+        child(args.child[0], args.child[1], int(args.child[2]), int(args.child[3]))
         return
     cases = [(kind, 300) for kind, _ in CASES[:4]] if args.quick else list(CASES)
     cases = [(k, n) for k, n in cases if not args.kinds or k in args.kinds]
@@ -79,10 +84,7 @@ def main() -> None:
     print(header)
     print("|---" * (2 + 2 * len(trees)) + "|")
     for kind, nodes in cases:
-        runs: list[list[dict]] = [[] for _ in trees]
-        for _ in range(repeat):
-            for k, tree in enumerate(trees):
-                runs[k].append(_run(tree, kind, nodes))
+        runs = [_run(tree, kind, nodes, repeat) for tree in trees]
         cells = [
             f"{statistics.median(r['wall'] for r in tree_runs):.2f} | "
             f"{statistics.median(r['cpu'] for r in tree_runs):.2f}"
