@@ -4,12 +4,12 @@
     python tests/benchmarks/bench_trace.py --quick                # ~300 nodes, 1 run (CI)
     python tests/benchmarks/bench_trace.py --compare /tmp/before  # a checkout of another commit
 
-Each graph is measured in a fresh process (``--child``) that imports gradviz from the
-tree it is given and, ``--repeat`` times, builds the graph inside ``gradviz.record()``
-(not timed) and times ``trace`` (wall and CPU seconds); the table gives the medians, as
-bench_graph.py does. With ``--compare`` the two trees take turns graph by graph, so
-both see about the same machine load. The machine is shared: the load average is
-printed at the start and the end.
+Each run is a fresh process (``--child``) that imports gradviz from the tree it is
+given, builds the graph inside ``gradviz.record()`` (not timed) and times one ``trace``
+(wall and CPU seconds); the table gives the medians of ``--repeat`` runs. With
+``--compare`` the two trees take turns run by run (ABBA), so both see about the same
+machine load: on this shared machine the same trace varies by ±30 % over minutes. The
+load average is printed at the start and the end.
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def main() -> None:
     print(header)
     print("|---" * (2 + 2 * len(trees)) + "|")
     for kind, nodes in cases:
-        runs = [_run(tree, kind, nodes, repeat) for tree in trees]
+        runs: list[list[dict]] = [[] for _ in trees]
+        for round_ in range(repeat):  # one trace per process; the trees alternate, ABBA...
+            for k in (range(len(trees)) if round_ % 2 == 0 else reversed(range(len(trees)))):
+                runs[k] += _run(trees[k], kind, nodes, 1)
         cells = [
             f"{statistics.median(r['wall'] for r in tree_runs):.2f} | "
             f"{statistics.median(r['cpu'] for r in tree_runs):.2f}"
