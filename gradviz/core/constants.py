@@ -18,6 +18,7 @@ from itertools import count
 import networkx as nx
 import torch
 
+from gradviz.core.bulk_graph import add_new
 from gradviz.core.formatting import format_tensor
 from gradviz.core.module_paths import ModuleTracker
 from gradviz.core.recording import Recording
@@ -40,6 +41,7 @@ def add_constants(
     """
     if recording is None or not recording.constants:
         return
+    attrs_of = dict(graph.nodes(data=True))  # names taken, consumers' modules: no NodeView
     tensor_nodes: dict[int, str] = {}
     numbers: dict[tuple[type, object], dict] = {}  # a loop writes the same number many times
     ids = count()
@@ -51,34 +53,34 @@ def add_constants(
             continue
         consumer = node_of[id(fn)]
         for item, version in inputs:
-            node = tensor_nodes.get(id(item)) if isinstance(item, torch.Tensor) else None
+            is_tensor = isinstance(item, torch.Tensor)
+            node = tensor_nodes.get(id(item)) if is_tensor else None
             if node is None:
                 node = f"c{next(ids)}"
-                while node in graph:  # never clash with a node of the walk
+                while node in attrs_of:  # never clash with a node of the walk
                     node = f"c{next(ids)}"
-                if isinstance(item, torch.Tensor):
+                if is_tensor:
                     tensor_nodes[id(item)] = node
                     attrs = _tensor_attrs(item, version, names)
                 else:
                     key = (type(item), item)
                     attrs = dict(numbers.get(key) or numbers.setdefault(key, _number_attrs(item)))
                 if tracker is not None:
-                    attrs["module"] = _module_of(item, consumer, graph, tracker)
+                    attrs["module"] = _module_of(item, attrs_of[consumer], tracker)
                 nodes.append((node, attrs))
-            edges.append((node, consumer))
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from(
-        (u, v, dict(output_nr=0, uses=[], grad=None, contributions=[])) for u, v in edges
-    )
+            edges.append((node, consumer, {
+                "output_nr": 0, "uses": [], "grad": None, "contributions": [],
+            }))
+    add_new(graph, nodes, edges)
 
 
-def _module_of(item: object, consumer: str, graph: nx.DiGraph, tracker: ModuleTracker):
+def _module_of(item: object, consumer: Mapping[str, object], tracker: ModuleTracker):
     """A number belongs to the module whose code wrote it, a buffer to its module; data
     passed into a model belongs to none."""
     if isinstance(item, torch.Tensor):
         entry = tracker.tensor_paths.get(id(item))
         return entry[1] if entry is not None else None
-    return graph.nodes[consumer].get("module")
+    return consumer.get("module")
 
 
 def _tensor_attrs(item: torch.Tensor, version: int, names: Mapping[int, str]) -> dict:

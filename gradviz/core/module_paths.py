@@ -116,14 +116,14 @@ def add_module_paths(graph: nx.DiGraph, node_of: Mapping[int, str], recording) -
     graph.graph["modules"] = dict(tracker.classes) if tracker is not None else {}
     if tracker is None:
         return
-    nodes = graph.nodes
-    for attrs in nodes.values():
+    attrs_of = dict(graph.nodes(data=True))  # a plain dict: graph.nodes[n] costs ~10x more
+    for attrs in attrs_of.values():
         attrs["module"] = None
     for fn, path in tracker.node_paths.items():
         node = node_of.get(id(fn))
         if node is not None:
-            nodes[node]["module"] = path
+            attrs_of[node]["module"] = path
     for key, (_, path) in tracker.tensor_paths.items():
         node = node_of.get(key)
         if node is not None:
-            nodes[node]["module"] = path
+            attrs_of[node]["module"] = path

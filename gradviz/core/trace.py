@@ -10,14 +10,16 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache, partial
+from itertools import count
+from operator import attrgetter
 
 import networkx as nx
 import torch
 
+from gradviz.core.bulk_graph import add_new
 from gradviz.core.constants import add_constants
 from gradviz.core.deep_stack import ensure_deep_stack
 from gradviz.core.module_paths import add_module_paths
@@ -29,8 +31,12 @@ NamesArg = Mapping[str, torch.Tensor] | Iterable[tuple[str, torch.Tensor]] | Non
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
-_SAVED_ATTRS: dict[type, tuple[str, ...]] = {}
+_SAVED_ATTRS: dict[type, tuple[tuple[str, ...], tuple[str, ...], attrgetter | None]] = {}
+"""Per grad_fn class: its `_saved_*` attributes, their names in ``saved``, one getter."""
+_AS_IS = frozenset((int, float, bool, str, type(None)))
+"""Types of saved values that _plain returns unchanged (the common case, checked inline)."""
 FREED = "freed by an earlier backward()"
+_DTYPE_TEXT: dict[torch.dtype, str] = {}
 
 
 @lru_cache(maxsize=1024)
@@ -58,15 +64,21 @@ def trace(
     for out in outputs:
         if not isinstance(out, torch.Tensor):
             raise TypeError(f"trace() takes tensors, not {type(out).__name__}")
-    builder = _GraphBuilder(outputs, _name_maps(names), recording or last_recording())
     seeds = list(grad_outputs) if grad_outputs is not None else None
     with gc_paused():
-        builder.walk()
-        builder.add_nodes()
-        builder.backward(seeds)
-        add_module_paths(builder.graph, builder.node_id, builder.recording)
-        add_constants(builder.graph, builder.fns, builder.node_id, builder.recording,
-                      builder.leaf_names)
+        return _build(outputs, names, recording or last_recording(), seeds)
+
+
+def _build(outputs, names: NamesArg, recording: Recording | None, seeds) -> nx.DiGraph:
+    """The graph; the builder's bookkeeping is freed on return, before the GC pause ends,
+    so the collection that follows the pause does not walk it."""
+    builder = _GraphBuilder(outputs, _name_maps(names), recording)
+    builder.walk()
+    builder.add_nodes()
+    builder.backward(seeds)
+    add_module_paths(builder.graph, builder.node_id, builder.recording)
+    add_constants(builder.graph, builder.fns, builder.node_id, builder.recording,
+                  builder.leaf_names)
     return builder.graph
 
 
@@ -139,8 +151,11 @@ class _GraphBuilder:
         self.node_id: dict[int, str] = {}  # id(grad_fn) or id(leaf tensor) -> node id
         self.fns: list[object] = []  # op grad_fns, in walk order (kept alive)
         self.leaves: list[torch.Tensor] = []
-        self.edges: list[tuple[str, str, int, int]] = []  # producer, consumer, out_nr, in_nr
-        self.inputs_of: dict[str, list[str | None]] = {}  # op node -> producer per input
+        # (producer, consumer) -> the edge's attribute dict, in walk order
+        self.edge_attrs: dict[tuple[str, str], dict] = {}
+        # op node -> per input, the contributions list of the edge it arrives by (or None)
+        self.inputs_of: dict[str, list[list | None]] = {}
+        self.node_attrs: dict[str, dict] = {}  # node -> the attribute dict the graph holds
         self.known: dict[tuple[int, int], torch.Tensor] = {}
         for out in outputs:
             if out.grad_fn is not None:
@@ -148,84 +163,75 @@ class _GraphBuilder:
 
     # -- walk ---------------------------------------------------------------
 
-    def _key(self, fn) -> tuple[int, object]:
-        if type(fn).__name__ == "AccumulateGrad":
-            return id(fn.variable), fn.variable
-        return id(fn), fn
-
-    def _visit(self, obj, queue: deque) -> str:
-        key = id(obj)
-        node = self.node_id.get(key)
-        if node is None:
-            node = self.node_id[key] = f"n{len(self.node_id)}"
-            if isinstance(obj, torch.Tensor):
-                self.leaves.append(obj)
-            else:
-                self.fns.append(obj)
-                queue.append(obj)
-        return node
-
     def walk(self) -> None:
-        queue: deque = deque()
+        """Breadth-first over ``next_functions``; one loop with local names, as it runs per edge.
+
+        ``fns`` is the queue: the loop over it also visits the ops appended as it goes.
+        """
+        node_id, fns, leaves = self.node_id, self.fns, self.leaves
+        edge_attrs, inputs_of = self.edge_attrs, self.inputs_of
         for out in self.outputs:
-            if out.grad_fn is not None:
-                self._visit(out.grad_fn, queue)
-            elif out.requires_grad:
-                self._visit(out, queue)
-        key, visit, edges = self._key, self._visit, self.edges
-        while queue:
-            fn = queue.popleft()
-            consumer = self.node_id[id(fn)]
-            producers: list[str | None] = []
+            start = out.grad_fn if out.grad_fn is not None else out
+            if (out.grad_fn is not None or out.requires_grad) and id(start) not in node_id:
+                node_id[id(start)] = f"n{len(node_id)}"
+                (leaves if start is out else fns).append(start)
+        for fn in fns:
+            consumer = node_id[id(fn)]
+            inputs: list[list | None] = []
             for in_nr, (producer_fn, out_nr) in enumerate(fn.next_functions):
                 if producer_fn is None:
-                    producers.append(None)
+                    inputs.append(None)
                     continue
-                producer = visit(key(producer_fn)[1], queue)
-                producers.append(producer)
-                edges.append((producer, consumer, out_nr, in_nr))
-            self.inputs_of[consumer] = producers
+                is_leaf = type(producer_fn).__name__ == "AccumulateGrad"
+                obj = producer_fn.variable if is_leaf else producer_fn
+                producer = node_id.get(id(obj))
+                if producer is None:
+                    producer = node_id[id(obj)] = f"n{len(node_id)}"
+                    (leaves if is_leaf else fns).append(obj)
+                attrs = edge_attrs.get((producer, consumer))
+                if attrs is None:
+                    attrs = edge_attrs[producer, consumer] = {
+                        "output_nr": out_nr, "uses": [(out_nr, in_nr)], "grad": None,
+                        "contributions": [],
+                    }
+                else:
+                    attrs["uses"].append((out_nr, in_nr))
+                inputs.append(attrs["contributions"])
+            inputs_of[consumer] = inputs
 
     # -- nodes --------------------------------------------------------------
 
     def add_nodes(self) -> None:
-        """Nodes and edges in bulk (one networkx call each): ~2x faster than one by one."""
-        G = self.graph
-        node_id, leaf_names = self.node_id, self.leaf_names
-        G.add_nodes_from(
-            (node_id[id(leaf)], dict(
-                kind="leaf", op="AccumulateGrad", label=leaf_names.get(id(leaf)) or "leaf",
-                name=leaf_names.get(id(leaf)), shape=tuple(leaf.shape), dtype=str(leaf.dtype),
-                value=leaf.detach(), grad=None, saved={}, order=None, note=None,
-            ))
-            for leaf in self.leaves
-        )
-        G.add_nodes_from((node_id[id(fn)], self._op_attrs(fn)) for fn in self.fns)
-        edge_attrs: dict[tuple[str, str], dict] = {}
-        for producer, consumer, out_nr, in_nr in self.edges:
-            attrs = edge_attrs.get((producer, consumer))
-            if attrs is None:
-                edge_attrs[producer, consumer] = dict(
-                    output_nr=out_nr, uses=[(out_nr, in_nr)], grad=None, contributions=[]
-                )
-            else:
-                attrs["uses"].append((out_nr, in_nr))
-        G.add_edges_from((u, v, attrs) for (u, v), attrs in edge_attrs.items())
+        """All nodes and edges at once, their dicts stored as built (see bulk_graph)."""
+        node_id, leaf_names, attrs = self.node_id, self.leaf_names, self.node_attrs
+        for leaf in self.leaves:
+            name = leaf_names.get(id(leaf))
+            attrs[node_id[id(leaf)]] = {
+                "kind": "leaf", "op": "AccumulateGrad", "label": name or "leaf", "name": name,
+                "shape": tuple(leaf.shape), "dtype": _dtype_text(leaf.dtype),
+                "value": leaf.detach(), "grad": None, "saved": {}, "order": None, "note": None,
+            }
+        self._add_op_attrs()
+        edges = [(u, v, data) for (u, v), data in self.edge_attrs.items()]
         outputs = []
         for k, out in enumerate(self.outputs):
             node = f"out{k}"
             outputs.append(node)
             name = self._output_name(out)
-            G.add_node(
-                node, kind="output", op=None,
-                label=name or ("output" if len(self.outputs) == 1 else f"output {k}"),
-                name=name, shape=tuple(out.shape), dtype=str(out.dtype), value=out.detach(),
-                grad=None, saved={}, order=None, note=None,
-            )
+            attrs[node] = {
+                "kind": "output", "op": None,
+                "label": name or ("output" if len(self.outputs) == 1 else f"output {k}"),
+                "name": name, "shape": tuple(out.shape), "dtype": _dtype_text(out.dtype),
+                "value": out.detach(), "grad": None, "saved": {}, "order": None, "note": None,
+            }
             source = out.grad_fn if out.grad_fn is not None else out
-            if id(source) in self.node_id:
-                G.add_edge(self.node_id[id(source)], node, output_nr=out.output_nr,
-                           uses=[(out.output_nr, 0)], grad=None, contributions=[])
+            if id(source) in node_id:
+                edges.append((node_id[id(source)], node, {
+                    "output_nr": out.output_nr, "uses": [(out.output_nr, 0)], "grad": None,
+                    "contributions": [],
+                }))
+        G = self.graph
+        add_new(G, attrs.items(), edges)
         G.graph["outputs"] = outputs
         G.graph["grad_outputs"] = "ones"
         G.graph["backward_error"] = None
@@ -235,29 +241,36 @@ class _GraphBuilder:
             return self.leaf_names.get(id(out))
         return self.fn_names.get((id(out.grad_fn), out.output_nr))
 
-    def _op_attrs(self, fn) -> dict:
-        op = type(fn).__name__
-        metadata = getattr(fn, "_input_metadata", None) or ()
-        n_out = max(len(metadata), 1)
-        values, notes = [], []
-        for nr in range(n_out):
-            value = self.known.get((id(fn), nr))
-            if value is None and self.recording is not None:
-                value, note = self.recording.value(fn, nr)
-                if note:
-                    notes.append(note)
-            values.append(value)
-        name = next(
-            (n for nr in range(n_out) if (n := self.fn_names.get((id(fn), nr)))), None
+    def _add_op_attrs(self) -> None:
+        """Every op node's attributes, in one loop with local names (it runs for most nodes)."""
+        attrs_of, node_id, known, fn_names = (
+            self.node_attrs, self.node_id, self.known, self.fn_names
         )
-        shape = tuple(metadata[0].shape) if len(metadata) == 1 else None
-        dtype = str(metadata[0].dtype) if metadata else None
-        return dict(
-            kind="op", op=op, label=op_label(op), name=name, shape=shape, dtype=dtype,
-            value=values[0] if n_out == 1 else tuple(values), grad=None,
-            saved=_saved_values(fn), order=None, note="; ".join(notes) or None,
-            n_outputs=n_out,
-        )
+        recorded = self.recording.value if self.recording is not None else None
+        for fn in self.fns:
+            op = type(fn).__name__
+            metadata = getattr(fn, "_input_metadata", None) or ()
+            n_out = len(metadata) or 1
+            key = id(fn)
+            values, notes = [], []
+            for nr in range(n_out):
+                value = known.get((key, nr))
+                if value is None and recorded is not None:
+                    value, note = recorded(fn, nr)
+                    if note:
+                        notes.append(note)
+                values.append(value)
+            name = None
+            if fn_names:  # usually empty: trace() without names
+                name = next((n for nr in range(n_out) if (n := fn_names.get((key, nr)))), None)
+            attrs_of[node_id[key]] = {
+                "kind": "op", "op": op, "label": op_label(op), "name": name,
+                "shape": tuple(metadata[0].shape) if n_out == 1 and metadata else None,
+                "dtype": _dtype_text(metadata[0].dtype) if metadata else None,
+                "value": values[0] if n_out == 1 else tuple(values), "grad": None,
+                "saved": _saved_values(fn), "order": None, "note": "; ".join(notes) or None,
+                "n_outputs": n_out,
+            }
 
     # -- backward -----------------------------------------------------------
 
@@ -278,16 +291,19 @@ class _GraphBuilder:
         if not self.leaves:
             self._note_missing("no input below this node requires grad")
             return
-        # Hooks only note what fired, in firing order (the engine's order); the graph is
-        # annotated afterwards in one loop, which costs far less than work in each hook.
-        fired: list[tuple[str, tuple | None, object]] = []
-        log = fired.append
-        node_id = self.node_id
-        handles = [fn.register_hook(partial(_op_fired, log, node_id[id(fn)])) for fn in self.fns]
-        handles += [
-            leaf.register_hook(partial(_leaf_fired, log, node_id[id(leaf)]))
-            for leaf in self.leaves
-        ]
+        # Each hook annotates its own node as it fires, in the engine's order. It is bound
+        # to the node's attribute dict and its in-edges' contribution lists (a partial: no
+        # closure per node), so nothing is looked up per node and no log is replayed.
+        order = count().__next__
+        attrs_of, node_id, inputs_of = self.node_attrs, self.node_id, self.inputs_of
+        handles = []
+        for fn in self.fns:
+            node = node_id[id(fn)]
+            hook = partial(_op_fired, attrs_of[node], inputs_of[node], order)
+            handles.append(fn.register_hook(hook))
+        for leaf in self.leaves:
+            hook = partial(_leaf_fired, attrs_of[node_id[id(leaf)]], order)
+            handles.append(leaf.register_hook(hook))
         try:
             # Seeding through sum(out * seed) rather than grad_outputs= gives the same
             # gradients and skips torch's grad_outputs check, which imports sympy (~1 s).
@@ -300,72 +316,92 @@ class _GraphBuilder:
         finally:
             for handle in handles:
                 handle.remove()
-        self._annotate(fired)
         self._sum_edge_grads()
 
-    def _annotate(self, fired: list[tuple[str, tuple | None, object]]) -> None:
-        """Each fired node's order and grad, and what each op sent back along each in-edge.
-
-        A node whose backward raised never fired: it keeps no grad and backward() noted why.
-        Grads need no detach: without create_graph, backward makes none that require grad.
-        """
-        nodes, pred, inputs_of = self.graph.nodes, self.graph.pred, self.inputs_of
-        for order, (node, grad_inputs, grad) in enumerate(fired):
-            attrs = nodes[node]
-            attrs["order"] = order
-            if grad_inputs is None:  # a leaf
-                attrs["grad"] = grad
-                continue
-            attrs["grad"] = grad[0] if len(grad) == 1 else tuple(grad)
-            edges = pred[node]
-            for producer, part in zip(inputs_of[node], grad_inputs, strict=False):
-                if producer is not None and part is not None:
-                    edges[producer]["contributions"].append(part)
-
     def _sum_edge_grads(self) -> None:
-        for _, consumer, data in self.graph.edges(data=True):
+        """The walk's edges only: output edges keep their seed, constants come later."""
+        for data in self.edge_attrs.values():
             parts = data["contributions"]
-            if parts and self.graph.nodes[consumer]["kind"] != "output":
+            if parts:
                 total = parts[0]
                 for part in parts[1:]:
                     total = total + part
                 data["grad"] = total
 
     def _note_missing(self, why: str) -> None:
-        for _, attrs in self.graph.nodes(data=True):
+        for attrs in self.node_attrs.values():
             if attrs["kind"] in ("op", "leaf") and attrs["order"] is None:
                 attrs["note"] = "; ".join(filter(None, (attrs["note"], why)))
 
 
-def _op_fired(log, node: str, grad_inputs: tuple, grad_outputs: tuple) -> None:
-    log((node, grad_inputs, grad_outputs))
+def _op_fired(attrs: dict, inputs: list, order, grad_inputs: tuple, grad_outputs: tuple) -> None:
+    """An op's hook: its order and grad, and what it sends back along each in-edge.
+
+    A node whose backward raised never fires: it keeps no grad and backward() notes why.
+    Grads need no detach: without create_graph, backward makes none that require grad.
+    """
+    attrs["order"] = order()
+    attrs["grad"] = grad_outputs[0] if len(grad_outputs) == 1 else tuple(grad_outputs)
+    for parts, part in zip(inputs, grad_inputs, strict=False):
+        if parts is not None and part is not None:
+            parts.append(part)
 
 
-def _leaf_fired(log, node: str, grad: torch.Tensor) -> None:
-    log((node, None, grad))
+def _leaf_fired(attrs: dict, order, grad: torch.Tensor) -> None:
+    attrs["order"] = order()
+    attrs["grad"] = grad
 
 
 def _saved_values(fn) -> dict[str, object]:
-    """The node's `_saved_*` attributes; a freed buffer becomes the FREED marker."""
-    cls = type(fn)
-    attrs = _SAVED_ATTRS.get(cls)
-    if attrs is None:
-        attrs = _SAVED_ATTRS[cls] = tuple(a for a in dir(fn) if a.startswith("_saved_"))
-    saved: dict[str, object] = {}
-    for attr in attrs:
-        try:
-            value = getattr(fn, attr)
-        except RuntimeError:
-            value = FREED
-        saved[attr[len("_saved_"):]] = _plain(value)
-    return saved
+    """The node's `_saved_*` attributes; a freed buffer becomes the FREED marker.
+
+    Read through one ``attrgetter`` per class (this runs for every node of a big graph);
+    only when one of them is freed are they read one by one, to mark just that one.
+    """
+    entry = _SAVED_ATTRS.get(type(fn))
+    if entry is None:
+        attrs = tuple(a for a in dir(fn) if a.startswith("_saved_"))
+        entry = _SAVED_ATTRS[type(fn)] = (
+            attrs, tuple(a.removeprefix("_saved_") for a in attrs),
+            attrgetter(*attrs) if attrs else None,
+        )
+    attrs, keys, read_all = entry
+    if read_all is None:
+        return {}
+    try:
+        values = read_all(fn)
+    except RuntimeError:
+        values = tuple(_read_saved(fn, attr) for attr in attrs)
+    else:
+        if len(attrs) == 1:
+            values = (values,)
+    return {
+        key: value if type(value) in _AS_IS else _plain(value)
+        for key, value in zip(keys, values, strict=True)
+    }
+
+
+def _read_saved(fn, attr: str) -> object:
+    try:
+        return getattr(fn, attr)
+    except RuntimeError:
+        return FREED
 
 
 def _plain(value: object) -> object:
+    """Saved values as plain data: tensors detached, sizes and lists as tuples."""
     if isinstance(value, torch.Tensor):
         return value.detach()
-    if isinstance(value, torch.Size):
-        return tuple(value)
-    if isinstance(value, (tuple, list)):
+    if type(value) is tuple and all(map(_AS_IS.__contains__, map(type, value))):
+        return value  # sizes and strides: immutable, so the same as the copy below
+    if isinstance(value, (tuple, list)):  # torch.Size too
         return tuple(_plain(v) for v in value)
     return value
+
+
+def _dtype_text(dtype: torch.dtype) -> str:
+    """``str(dtype)``, remembered: formatting a dtype costs more than the dict lookup."""
+    text = _DTYPE_TEXT.get(dtype)
+    if text is None:
+        text = _DTYPE_TEXT[dtype] = str(dtype)
+    return text

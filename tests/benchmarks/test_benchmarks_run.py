@@ -26,6 +26,12 @@ def test_graph_benchmark_quick_prints_a_table():
         assert f"| {kind}" in out
 
 
+def test_trace_benchmark_quick_prints_a_table():
+    out = _run("bench_trace.py", "--quick")
+    for kind in ("chain", "wide", "mlp", "residual"):
+        assert f"| {kind} |" in out
+
+
 def test_training_benchmark_small_run():
     out = _run("bench_training.py", "--epochs", "200", "--runs", "1")
     assert "epochs/s" in out
