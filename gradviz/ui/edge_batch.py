@@ -44,7 +44,7 @@ OVERVIEW_PEN_WIDTH = 1.0
 """At overview zoom: one-pixel aliased lines take the raster engine's fast path; wider
 ones go through the stroker, 3x slower for the same look at that size."""
 CACHE_MAX_VIEWPORTS = 4
-DENSE_PIECES = 2000
+DENSE_PIECES = 500
 """More curve pieces than this in one paint are stroked without antialiasing: a fan of
 thousands of edges into one card is a solid sheaf either way, and antialiased it took
 1.4 s a paint at 100% zoom (aliased: 0.04 s)."""
