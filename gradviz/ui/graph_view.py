@@ -249,21 +249,22 @@ class GraphView(QGraphicsView):
         build = self._build
         if build is None:
             return
+        if build.done:  # in a turn of its own: the swap is followed by the first paint
+            self._build_timer.stop()
+            self._build = None
+            self._loading = False
+            self._replace_scene(build)
+            self.loading_changed.emit(False)
+            return
         try:
             with gc_paused():
-                done = build.run(SLICE_SECONDS)
+                build.run(SLICE_SECONDS)
         except Exception as exc:  # a drawing bug must not leave a half-built graph behind
             self._abandon_load()
             self.load_failed.emit(exc)
             return
         share = PREPARE_SHARE + (1 - PREPARE_SHARE) * build.fraction
         self.loading_progress.emit(round(100 * share))
-        if done:
-            self._build_timer.stop()
-            self._build = None
-            self._loading = False
-            self._replace_scene(build)
-            self.loading_changed.emit(False)
 
     def _replace_scene(self, build: SceneBuild | None, graph: nx.DiGraph | None = None) -> None:
         """Show a complete built scene (None: the empty state) and drop the previous one."""
