@@ -59,6 +59,10 @@ class CardBlocks(QGraphicsItem):
         # cache instead of filling 100k rectangles again (0.1 s).
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
+    def containers(self) -> list[list]:
+        """The big lists behind the blocks, for ``SlowRelease`` once they are off screen."""
+        return [self._rects, *(rects for _, rects in self._groups)]
+
     def set_colors(self, colors: Sequence[QColor]) -> None:
         """New colours, one per card (colour by gradient, a theme change)."""
         groups: Groups = {}

@@ -82,6 +82,20 @@ class CardPool(Mapping[str, NodeItem]):
         self._unmade[i] = False
         return item
 
+    def containers(self) -> list[dict | list]:
+        """The big dicts and lists of this pool and its prepared scene, for ``SlowRelease``
+        once the pool is off screen (the graph itself is not among them: it may live on)."""
+        prep = self._prepared
+        if prep is None:
+            return []
+        layout, geometry = prep.layout, prep.edge_geometry
+        parts = [self._index, self._made, self.order, prep.texts, prep.sizes, prep.nonfinite]
+        parts += [prep.routes, prep.edge_nonfinite, prep.card_kinds]
+        parts += [layout.positions, layout.edge_points, layout.layer_of]
+        if geometry is not None:
+            parts += [geometry.keys, geometry.index, geometry.points]
+        return parts
+
     def card_rect(self, node: str) -> QRectF:
         """The card's rectangle in scene coordinates, made or not."""
         x, y, w, h = self._prepared.card_boxes[self._index[node]].tolist()

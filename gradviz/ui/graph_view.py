@@ -63,6 +63,7 @@ from gradviz.ui.node_item import (
 )
 from gradviz.ui.scene_build import SLICE_SECONDS, SceneBuild, dispose, new_scene
 from gradviz.ui.scene_prep import PreparedScene, prepare_scene
+from gradviz.ui.slow_release import SlowRelease
 
 EMPTY_MESSAGE = "Type a program and press Ctrl+Enter"
 MIN_SCALE = 0.01
@@ -276,6 +277,9 @@ class GraphView(QGraphicsView):
             self._scene.setParent(self)
         self.setScene(self._scene)
         dispose(old, self)
+        if self._blocks is not None:  # a big graph's leftovers: freed in slices
+            blocks = self._blocks.containers() if self._blocks is not None else []
+            SlowRelease(self._nodes.containers() + blocks, self)
         self._nodes = build.nodes if build else CardPool(None, self._metrics, self._scene)
         self._nodes.setup = self._setup_card
         self._edges = build.edges if build is not None else {}

@@ -682,3 +682,17 @@ def test_exporting_a_big_graph_draws_every_card_not_the_blocks_on_screen(blocks_
     labels = Counter(view.node_item(n).text.title for n in G)
     assert all(titles[label] >= count for label, count in labels.items())
     assert view.detail_level() is Detail.BLOCK and not view.node_item(next(iter(G))).isVisible()
+
+
+def test_replacing_a_big_graph_frees_its_prepared_scene_in_slices(qtbot, blocks_view):
+    view = blocks_view
+    first, second = mlp_graph(layers=30), mlp_graph(layers=20)
+    view.set_graph(first)
+    old_layout, old_pool = view.graph_layout, view._nodes
+    view.set_graph(second)
+    assert view.graph is second
+    qtbot.waitUntil(lambda: not old_layout.positions and not old_pool.order)
+    assert set(view.graph_layout.positions) == set(second)  # the new one is untouched
+    node = next(iter(second))
+    view.select_node(node)
+    assert view.node_item(node).is_selected()
