@@ -44,6 +44,10 @@ OVERVIEW_PEN_WIDTH = 1.0
 """At overview zoom: one-pixel aliased lines take the raster engine's fast path; wider
 ones go through the stroker, 3x slower for the same look at that size."""
 CACHE_MAX_VIEWPORTS = 4
+OVERVIEW_MAX_LINES = 20_000
+"""At overview zoom at most this many lines are drawn, the longest: fans, skips and the
+edges between rows carry a graph's shape; the short hops between neighbouring blocks of a
+100k-node graph are a grey texture that took most of its first paint."""
 DENSE_PIECES = 500
 """More curve pieces than this in one paint are stroked without antialiasing: a fan of
 thousands of edges into one card is a solid sheaf either way, and antialiased it took
@@ -372,8 +376,9 @@ class EdgeBatch(QGraphicsItem):
             pixel = 1.0 / max(painter.worldTransform().m11(), 1e-9)
             if straight:
                 g = self._g
-                ends = (g.x0[segments], g.y0[segments], g.x1[segments], g.y1[segments])
-                segments = segments[_distinct_lines(np.stack(ends, axis=1), pixel)]
+                ends = np.stack((g.x0[segments], g.y0[segments], g.x1[segments], g.y1[segments]))
+                kept = _distinct_lines(ends.T, pixel)
+                segments = segments[kept[_longest(ends[:, kept], OVERVIEW_MAX_LINES)]]
             records = self._segment_records(segments, top, bottom, straight)
             per = 2 if straight else 4
             if not straight:
@@ -467,6 +472,14 @@ def _distinct_lines(ends: np.ndarray, step: float) -> np.ndarray:
     first = _first_of_each(ends, step)
     quantised = np.round(ends[first] / step)
     return first[(quantised[:, :2] != quantised[:, 2:]).any(axis=1)]
+
+
+def _longest(ends: np.ndarray, count: int) -> np.ndarray:
+    """Indices, in order, of the ``count`` longest lines (columns of x0, y0, x1, y1)."""
+    if ends.shape[1] <= count:
+        return np.arange(ends.shape[1])
+    length = np.abs(ends[2] - ends[0]) + np.abs(ends[3] - ends[1])
+    return np.sort(np.argpartition(length, -count)[-count:])
 
 
 def _first_of_each(rows: np.ndarray, step: float) -> np.ndarray:

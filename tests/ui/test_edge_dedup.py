@@ -14,6 +14,7 @@ from gradviz.ui.edge_batch import (
     CHUNK,
     _distinct_curves,
     _distinct_lines,
+    _longest,
     _row_keys,
 )
 
@@ -56,3 +57,13 @@ def test_curves_on_the_same_pixels_are_drawn_once():
     kept = _distinct_curves(records, step=0.25 * 4)
     kept_points = np.stack([kept["x"], kept["y"]], axis=-1).reshape(-1, 4, 2)
     assert np.array_equal(kept_points, unique)
+
+
+def test_at_most_the_longest_lines_are_kept_in_their_order():
+    rng = np.random.default_rng(5)
+    lengths = rng.permutation(50).astype(float) + 1.0
+    ends = np.stack([np.zeros(50), np.zeros(50), lengths, np.zeros(50)])
+    kept = _longest(ends, 10)
+    assert list(kept) == sorted(kept)
+    assert set(lengths[kept]) == set(range(41, 51))
+    assert np.array_equal(_longest(ends, 50), np.arange(50))
