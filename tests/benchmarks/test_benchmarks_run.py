@@ -57,3 +57,9 @@ def test_stepper_benchmark_quick_prints_a_table():
 def test_scene_prep_benchmark_quick_prints_a_table():
     out = _run("bench_scene_prep.py", "--quick")
     assert "| mlp |" in out and "| prepare_scene |" in out
+
+
+def test_load_benchmark_quick_prints_a_table():
+    out = _run("bench_load.py", "--quick")
+    for kind in ("mlp", "chain"):
+        assert f"| {kind} |" in out
