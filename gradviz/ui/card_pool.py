@@ -61,7 +61,7 @@ class CardPool(Mapping[str, NodeItem]):
         """The cards made so far (all of them for a small graph), by node id."""
         return self._made
 
-    def make(self, node: str, visible: bool = True) -> NodeItem:
+    def make(self, node: str) -> NodeItem:
         """Make ``node``'s card and add it to the scene (KeyError for a node not in the graph)."""
         prep = self._prepared
         i = self._index[node]
@@ -74,7 +74,6 @@ class CardPool(Mapping[str, NodeItem]):
             prep.nonfinite.get(node),
         )
         item.setPos(*prep.layout.positions[node])
-        item.setVisible(visible)
         if self.setup is not None:
             self.setup(item)
         self._scene.addItem(item)
@@ -101,10 +100,10 @@ class CardPool(Mapping[str, NodeItem]):
         x, y, w, h = self._prepared.card_boxes[self._index[node]].tolist()
         return QRectF(x - w / 2, y - h / 2, w, h)
 
-    def make_within(self, rect: QRectF) -> int:
-        """Make every card that meets ``rect`` (scene coordinates); returns how many were new."""
+    def make_within(self, rect: QRectF) -> None:
+        """Make every card that meets ``rect`` (scene coordinates) and is not made yet."""
         if not self._unmade.any():
-            return 0
+            return
         x, y, w, h = self._prepared.card_boxes.T
         meets = (
             self._unmade
@@ -113,8 +112,6 @@ class CardPool(Mapping[str, NodeItem]):
             & (y + h / 2 >= rect.top())
             & (y - h / 2 <= rect.bottom())
         )
-        new = np.flatnonzero(meets).tolist()
         order = self.order
-        for i in new:
+        for i in np.flatnonzero(meets).tolist():
             self.make(order[i])
-        return len(new)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsScene
 
 from gradviz.ui import palette
@@ -21,6 +21,7 @@ from gradviz.ui.edge_batch import EdgeBatch
 from gradviz.ui.edge_item import EdgeItem
 from gradviz.ui.node_item import CardMetrics
 from gradviz.ui.scene_prep import PreparedScene
+from gradviz.ui.slow_release import InSlices
 
 SLICE_SECONDS = 0.025
 """GUI time per slice of building or disposing: well under the 100 ms that feels like a freeze."""
@@ -140,7 +141,7 @@ def _bsp_depth(items: int) -> int:
     return max(math.ceil(math.log2(max(items, 2))), 5)
 
 
-class SceneDisposal(QObject):
+class SceneDisposal(InSlices):
     """Empties a scene that is no longer shown a time slice at a time, then deletes it.
 
     Dropping 100k items at once takes most of a second; spread out, the window keeps
@@ -152,21 +153,19 @@ class SceneDisposal(QObject):
         self._scene = scene
         scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # no index upkeep
         self._items = scene.items()
-        self._timer = QTimer(self, interval=0)
-        self._timer.timeout.connect(self._step)
-        self._timer.start()
 
-    def _step(self) -> None:
-        deadline = time.perf_counter() + SLICE_SECONDS
+    def slice_seconds(self) -> float:
+        return SLICE_SECONDS
+
+    def _chunk(self) -> bool:
         items, remove = self._items, self._scene.removeItem
-        while items and time.perf_counter() < deadline:
-            for item in items[-_CLOCK_EVERY:]:
-                remove(item)
-            del items[-_CLOCK_EVERY:]
-        if not items:
-            self._timer.stop()
-            self._scene.deleteLater()
-            self.deleteLater()
+        for item in items[-_CLOCK_EVERY:]:
+            remove(item)
+        del items[-_CLOCK_EVERY:]
+        return not items
+
+    def _finish(self) -> None:
+        self._scene.deleteLater()
 
 
 def dispose(scene: QGraphicsScene, parent: QObject) -> None:

@@ -6,7 +6,7 @@ import weakref
 
 from PySide6.QtCore import QObject, QTimer
 
-from gradviz.ui import slow_release
+from gradviz.ui import scene_build, slow_release
 from gradviz.ui.slow_release import SlowRelease
 
 
@@ -32,3 +32,23 @@ def test_containers_are_emptied_over_several_event_loop_turns(qtbot, monkeypatch
     ticker.stop()
     assert by_id == {} and listed == [] and watched() is None
     assert len(set(turns)) >= 3, "the window turned between slices"
+
+
+def test_a_big_scene_off_screen_is_emptied_in_slices_then_deleted(qtbot, monkeypatch):
+    monkeypatch.setattr(scene_build, "DISPOSE_AT_ONCE_ITEMS", 5)
+    monkeypatch.setattr(scene_build, "SLICE_SECONDS", 0.0)  # one chunk a turn
+    parent = QObject()
+    scene = scene_build.new_scene()
+    for _ in range(3 * scene_build._CLOCK_EVERY):
+        scene.addRect(0, 0, 1, 1)
+    deleted = []
+    scene.destroyed.connect(lambda *_: deleted.append(True))
+    counts = []
+    ticker = QTimer(interval=0)
+    ticker.timeout.connect(lambda: deleted or counts.append(len(scene.items())))
+    ticker.start()
+    scene_build.dispose(scene, parent)
+    assert len(scene.items()) == 3 * scene_build._CLOCK_EVERY, "nothing removed in the call"
+    qtbot.waitUntil(lambda: bool(deleted))
+    ticker.stop()
+    assert len(set(counts)) >= 3, "the window turned between slices"
