@@ -41,8 +41,9 @@ _WINDING = 1
 HIGHLIGHT_WIDTH = 2.4
 HOVER_PEN_WIDTH = 2.6
 OVERVIEW_PEN_WIDTH = 1.0
-"""At overview zoom: one-pixel aliased lines take the raster engine's fast path; wider
-ones go through the stroker, 3x slower for the same look at that size."""
+"""Every aliased edge (overview zoom, dense fans) is one pixel wide: that takes the raster
+engine's cosmetic fast path; wider ones go through the stroker, 2-3x slower for the same
+look, since an aliased 1.4-pixel line is drawn one pixel wide anyway."""
 CACHE_MAX_VIEWPORTS = 4
 OVERVIEW_MAX_LINES = 20_000
 """At overview zoom at most this many lines are drawn, the longest: fans, skips and the
@@ -51,7 +52,7 @@ edges between rows carry a graph's shape; the short hops between neighbouring bl
 DENSE_PIECES = 500
 """More curve pieces than this in one paint are stroked without antialiasing: a fan of
 thousands of edges into one card is a solid sheaf either way, and antialiased it took
-1.4 s a paint at 100% zoom (aliased: 0.04 s)."""
+1.4 s a paint at 100% zoom (aliased, 1.4 px: 0.04 s; one pixel: 0.02 s)."""
 PARTIAL_UPDATE_MAX = 32
 """More changed edges than this repaint the whole batch at once."""
 
@@ -318,7 +319,7 @@ class EdgeBatch(QGraphicsItem):
         if aliased:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         owners = self._g.owner[shown]
-        plain_width = OVERVIEW_PEN_WIDTH if straight else PEN_WIDTH
+        plain_width = OVERVIEW_PEN_WIDTH if aliased else PEN_WIDTH
         for (color, chosen), (_, with_arrow) in zip(
             self._plain_groups(owners), self._plain_groups(arrows), strict=True
         ):

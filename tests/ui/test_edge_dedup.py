@@ -1,10 +1,14 @@
-"""Edges skip pieces that would draw the same pixels, and only those."""
+"""Edges skip pieces that would draw the same pixels, and only those; dense fans are drawn
+with the cheapest pen."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
 from gradviz.ui.edge_batch import (
     _CURVE,
@@ -12,11 +16,15 @@ from gradviz.ui.edge_batch import (
     _MOVE,
     _RECORD,
     CHUNK,
+    DENSE_PIECES,
+    OVERVIEW_PEN_WIDTH,
+    EdgeBatch,
     _distinct_curves,
     _distinct_lines,
     _longest,
     _row_keys,
 )
+from gradviz.ui.edge_item import PEN_WIDTH
 
 
 @given(st.integers(1, 60), st.integers(2, 8), st.sampled_from([3, 40, 1 << 20]), st.data())
@@ -67,3 +75,42 @@ def test_at_most_the_longest_lines_are_kept_in_their_order():
     assert list(kept) == sorted(kept)
     assert set(lengths[kept]) == set(range(41, 51))
     assert np.array_equal(_longest(ends, 50), np.arange(50))
+
+
+class _PenLog(QPainter):
+    """A painter that notes the pen width and antialiasing of every path stroked."""
+
+    def __init__(self, image: QImage) -> None:
+        super().__init__(image)
+        self.strokes: list[tuple[float, bool]] = []
+
+    def drawPath(self, path) -> None:  # noqa: N802 (Qt override)
+        if self.pen().style() != self.pen().style().NoPen:
+            antialiased = self.testRenderHint(QPainter.RenderHint.Antialiasing)
+            self.strokes.append((self.pen().widthF(), antialiased))
+        super().drawPath(path)
+
+
+def _strokes_of_a_fan(count: int) -> list[tuple[float, bool]]:
+    """Paint, at 100% zoom, ``count`` edges fanning from one column into one card."""
+    routes = {
+        (f"s{i}", "t"): [(0.0, 20.0 * i), (300.0, 400.0 + i % 7)] for i in range(count)
+    }
+    batch = EdgeBatch(routes, [False] * count)
+    image = QImage(400, 800, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = _PenLog(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    option = QStyleOptionGraphicsItem()
+    option.exposedRect = QRectF(0, 0, 400, 800)
+    batch.paint(painter, option)
+    painter.end()
+    return painter.strokes
+
+
+def test_a_dense_fan_is_stroked_one_pixel_wide_without_antialiasing():
+    """An aliased pen a pixel wide takes Qt's cosmetic fast path (twice as fast as 1.4 px,
+    which draws one pixel wide anyway when aliased); a few edges keep the smooth pen."""
+    dense = _strokes_of_a_fan(2 * DENSE_PIECES)
+    assert dense and all(s == (OVERVIEW_PEN_WIDTH, False) for s in dense)
+    sparse = _strokes_of_a_fan(10)
+    assert sparse and all(s == (PEN_WIDTH, True) for s in sparse)
