@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping
 from itertools import count
 
 import networkx as nx
+import numpy as np
 import torch
 
 from gradviz.core.bulk_graph import add_new
-from gradviz.core.formatting import format_tensor
+from gradviz.core.formatting import SCALAR_DIGITS, format_numbers, format_tensor
 from gradviz.core.module_paths import ModuleTracker
 from gradviz.core.recording import Recording
 
@@ -43,7 +44,7 @@ def add_constants(
         return
     attrs_of = dict(graph.nodes(data=True))  # names taken, consumers' modules: no NodeView
     tensor_nodes: dict[int, str] = {}
-    numbers: dict[tuple[type, object], dict] = {}  # a loop writes the same number many times
+    numbers: dict[tuple[type, object], list[dict]] = {}  # a loop writes a number many times
     ids = count()
     tracker = recording.modules
     nodes, edges = [], []
@@ -62,15 +63,20 @@ def add_constants(
                 if is_tensor:
                     tensor_nodes[id(item)] = node
                     attrs = _tensor_attrs(item, version, names)
-                else:
-                    key = (type(item), item)
-                    attrs = dict(numbers.get(key) or numbers.setdefault(key, _number_attrs(item)))
+                else:  # filled in below, with all the numbers at once
+                    attrs = {}
+                    numbers.setdefault((type(item), item), []).append(attrs)
                 if tracker is not None:
                     attrs["module"] = _module_of(item, attrs_of[consumer], tracker)
                 nodes.append((node, attrs))
             edges.append((node, consumer, {
                 "output_nr": 0, "uses": [], "grad": None, "contributions": [],
             }))
+    for base, uses in zip(_number_attrs(list(numbers)), numbers.values(), strict=True):
+        for attrs in uses:
+            own = attrs.copy()  # its module, when modules are tracked: after the rest
+            attrs.clear()
+            attrs.update(base, **own)
     add_new(graph, nodes, edges)
 
 
@@ -92,9 +98,26 @@ def _tensor_attrs(item: torch.Tensor, version: int, names: Mapping[int, str]) ->
     return _attrs(name or _value_label(value), name, tuple(item.shape), item.dtype, value, note)
 
 
-def _number_attrs(item: int | float) -> dict:
-    value = torch.tensor(item)
-    return _attrs(_value_label(value), None, (), value.dtype, value, None)
+def _number_attrs(keys: list[tuple[type, object]]) -> list[dict]:
+    """The attributes of each (type, number) in ``keys``. The floats (thousands in a loop
+    like ``x * (0.5 + i / 100)``) become one tensor, cut into its scalars, and their labels
+    are formatted together: a ``torch.tensor`` and a ``format_tensor`` each took 3x longer."""
+    floats = [i for i, (kind, _) in enumerate(keys) if kind is float]
+    values: list = [None] * len(keys)
+    labels: list = [None] * len(keys)
+    if floats:
+        column = torch.tensor([keys[i][1] for i in floats])  # the dtype torch.tensor(x) gives
+        texts = format_numbers(column.numpy().astype(np.float64), SCALAR_DIGITS)
+        for i, value, text in zip(floats, column.unbind(), texts, strict=True):
+            values[i], labels[i] = value, text if len(text) <= LABEL_MAX_CHARS else "constant"
+    for i, (_, item) in enumerate(keys):
+        if values[i] is None:
+            values[i] = torch.tensor(item)
+            labels[i] = _value_label(values[i])
+    return [
+        _attrs(label, None, (), value.dtype, value, None)
+        for value, label in zip(values, labels, strict=True)
+    ]
 
 
 def _attrs(label: str, name: str | None, shape: tuple, dtype: torch.dtype,

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from gradviz.core.formatting import (
     MISSING,
+    SCALAR_DIGITS,
     format_numbers,
     format_shape,
     format_tensor,
@@ -173,10 +174,9 @@ _VALUE_KEYS: dict[str | None, tuple[str, ...]] = {
 def _batched(shape: torch.Size, dtype: torch.dtype) -> bool:
     """Whether a card sums up tensors of this shape and dtype from a list of their elements."""
     count = math.prod(shape)
-    return (
-        dtype in _BATCH_DTYPES
-        and 0 < count <= _BATCH_MAX_ELEMS
-        and (count > CARD_MAX_ELEMS or len(shape) > 2)
+    return dtype in _BATCH_DTYPES and (
+        not shape  # a scalar: one number, of the many constants a loop writes
+        or (0 < count <= _BATCH_MAX_ELEMS and (count > CARD_MAX_ELEMS or len(shape) > 2))
     )
 
 
@@ -196,7 +196,8 @@ def _stacked(tensors: list[torch.Tensor]) -> np.ndarray | None:
 
 
 def _summarise(groups: list[list]) -> None:
-    """Fill in each row's min/mean/max line, as ``format_summary`` words it, and its flag.
+    """Fill in each row's min/mean/max line, as ``format_summary`` words it, and its flag;
+    a scalar's row gets its number, as ``format_tensor`` prints it in full.
 
     Statistics are over the finite elements; NaN and inf are counted and left out of the
     sum by adding 0.0 in their place, which leaves a running sum exactly as it was.
@@ -207,6 +208,14 @@ def _summarise(groups: list[list]) -> None:
         if data is None:
             for tensor, row in members:
                 row[1], row[2] = _card_value(tensor), has_nonfinite(tensor)
+            continue
+        if members[0][0].ndim == 0:
+            numbers = data[:, 0]
+            flags = (~np.isfinite(numbers)).tolist()
+            for (_, row), text, flag in zip(
+                members, format_numbers(numbers, SCALAR_DIGITS), flags, strict=True
+            ):
+                row[1], row[2] = text, flag
             continue
         finite = np.isfinite(data)
         kept = finite.sum(axis=1)

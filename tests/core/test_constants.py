@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gradviz
+from gradviz.core.formatting import format_tensor
 from gradviz.core.recording import Recording
 
 TEXTBOOK = "a = 5\nb = 6\ny = a**3 - b**2 + 3"
@@ -87,3 +92,34 @@ def test_a_constant_changed_in_place_after_use_has_no_value():
     G = gradviz.trace(y, names={"x": x})
     (attrs,) = _constants(G).values()
     assert attrs["value"] is None and "in place" in attrs["note"]
+
+
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),  # 1e300 overflows float32 to inf
+    st.sampled_from([0.51, -0.0, 3.0, 1e-7, 1 / 3, 123456.789, 2.0**60]),
+    st.integers(-(2**40), 2**40),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(NUMBERS, min_size=1, max_size=12))
+def test_each_number_is_the_tensor_and_label_it_is_on_its_own(numbers):
+    """The numbers of a graph are made together; each must be just what ``torch.tensor``
+    makes of it alone, labelled as ``format_tensor`` prints it (or 'constant' if long)."""
+    x = torch.tensor(1.5, requires_grad=True)
+    with gradviz.record():
+        terms = [x * number for number in numbers]
+        y = torch.stack(terms).sum()
+    G = gradviz.trace(y, names={f"t{i}": term for i, term in enumerate(terms)})
+    consts = _constants(G)
+    assert len(consts) == len(numbers), "each use of a number is its own node"
+    by_consumer = {G.nodes[next(iter(G.succ[n]))]["name"]: d for n, d in consts.items()}
+    for i, number in enumerate(numbers):
+        attrs = by_consumer[f"t{i}"]
+        alone = torch.tensor(number)
+        assert attrs["value"].dtype == alone.dtype and attrs["dtype"] == str(alone.dtype)
+        assert attrs["value"].shape == ()
+        got, want = attrs["value"].item(), alone.item()
+        assert got == want or (math.isnan(got) and math.isnan(want))
+        text = format_tensor(alone, 3)
+        assert attrs["label"] == (text if len(text) <= 14 else "constant")

@@ -80,7 +80,15 @@ def awkward_values() -> list:
         torch.arange(12).reshape(3, 4),  # ints
         torch.ones(2, 5, dtype=torch.bool),
         torch.randn(10, dtype=torch.float16),
-        torch.tensor(2.5),  # 0-d
+        torch.tensor(2.5),  # 0-d: the constants of a loop, batched
+        torch.tensor(0.51),  # float32, printed in full
+        torch.tensor(1 / 3, dtype=torch.float64),
+        torch.tensor(-0.0),
+        torch.tensor(3e7),  # whole
+        torch.tensor(1.5e-7),  # exponent
+        torch.tensor(NAN),
+        torch.tensor(-INF),
+        torch.tensor(4),  # int: not batched
         torch.tensor([-0.0, 1.0]),  # listed, not summarised
         torch.zeros(0, 3),  # empty
         torch.randn(3, 2, dtype=torch.complex64),
@@ -142,7 +150,7 @@ def test_card_texts_are_each_cards_own_text(make):
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from([(5,), (4, 8), (2, 2, 2), (8, 8), (1, 1, 1)]),
+            st.sampled_from([(), (5,), (4, 8), (2, 2, 2), (8, 8), (1, 1, 1)]),
             st.sampled_from([torch.float32, torch.float64]),
             st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=64, max_size=64),
         ),
