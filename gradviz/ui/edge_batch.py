@@ -11,6 +11,7 @@ built from a byte array in one call (``QDataStream >> QPainterPath``).
 
 Below ``Detail.BOX`` zoom (cards are blocks) segments are drawn as straight one-pixel lines
 without antialiasing and without arrowheads: the curves are a pixel or less across there.
+They are cut to the exposed rect first, so the many that run off it end on a few pixels.
 Thousands of curves in view (a wide fan-in) are drawn without antialiasing too.
 Hover and tooltips find the edge under the cursor with ``edge_at``.
 """
@@ -300,6 +301,7 @@ class EdgeBatch(QGraphicsItem):
         pad = (HOVER_PEN_WIDTH + 2) / max(scale, 1e-6)
         left, right = exposed.left() - pad, exposed.right() + pad
         top, bottom = exposed.top() - pad, exposed.bottom() + pad
+        area = (left, top, right, bottom)
         shown = np.flatnonzero(
             (self._g.left <= right)
             & (self._g.right >= left)
@@ -329,8 +331,7 @@ class EdgeBatch(QGraphicsItem):
                 arrows[with_arrow],
                 color,
                 plain_width,
-                top,
-                bottom,
+                area,
                 straight,
             )
         hovered = -1 if self._hovered is None else self._hovered
@@ -338,13 +339,13 @@ class EdgeBatch(QGraphicsItem):
         lit_arrows = arrows[self._lit[arrows] & (arrows != hovered)]
         if lit.any() or lit_arrows.size:
             self._draw(
-                painter, shown[lit], lit_arrows, palette.SELECTED, HIGHLIGHT_WIDTH,
-                top, bottom, straight,
+                painter, shown[lit], lit_arrows, palette.SELECTED, HIGHLIGHT_WIDTH, area,
+                straight,
             )  # fmt: skip
         if hovered >= 0:
             self._draw(
                 painter, shown[owners == hovered], arrows[arrows == hovered], palette.EDGE_HOVER,
-                HOVER_PEN_WIDTH, top, bottom, straight,
+                HOVER_PEN_WIDTH, area, straight,
             )  # fmt: skip
         if aliased:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -365,10 +366,11 @@ class EdgeBatch(QGraphicsItem):
         arrows: np.ndarray,
         color: QColor,
         width: float,
-        top: float,
-        bottom: float,
+        area: tuple[float, float, float, float],
         straight: bool,
     ) -> None:
+        """Stroke ``segments`` and fill ``arrows`` in ``color``; ``area`` is the left, top,
+        right and bottom of the exposed rect, padded."""
         if segments.size:
             pen = QPen(color, width)
             pen.setCosmetic(True)  # a fixed pixel width keeps overview edges visible
@@ -377,13 +379,18 @@ class EdgeBatch(QGraphicsItem):
             pixel = 1.0 / max(painter.worldTransform().m11(), 1e-9)
             if straight:
                 g = self._g
-                ends = np.stack((g.x0[segments], g.y0[segments], g.x1[segments], g.y1[segments]))
-                kept = _distinct_lines(ends.T, pixel)
-                segments = segments[kept[_longest(ends[:, kept], OVERVIEW_MAX_LINES)]]
-            records = self._segment_records(segments, top, bottom, straight)
+                ends = _clipped(
+                    np.stack((g.x0[segments], g.y0[segments], g.x1[segments], g.y1[segments])),
+                    area,
+                )
+                ends = ends[:, _distinct_lines(ends.T, pixel)]
+                records = _line_records(ends[:, _longest(ends, OVERVIEW_MAX_LINES)])
+            else:
+                _, top, _, bottom = area
+                records = _distinct_curves(
+                    self._segment_records(segments, top, bottom), QUANTUM * pixel
+                )
             per = 2 if straight else 4
-            if not straight:
-                records = _distinct_curves(records, QUANTUM * pixel)
             for chunk in _chunks(records, per, STRAIGHT_CHUNK if straight else CHUNK):
                 painter.drawPath(path_from_records(chunk))
         if arrows.size:
@@ -391,19 +398,11 @@ class EdgeBatch(QGraphicsItem):
             painter.setBrush(color)
             painter.drawPath(path_from_records(self._arrow_records(arrows)))
 
-    def _segment_records(
-        self, segments: np.ndarray, top: float, bottom: float, straight: bool
-    ) -> np.ndarray:
+    def _segment_records(self, segments: np.ndarray, top: float, bottom: float) -> np.ndarray:
         """Path elements for the parts of ``segments`` between heights ``top`` and ``bottom``."""
         x0, y0, x1, y1 = (a[segments] for a in (self._g.x0, self._g.y0, self._g.x1, self._g.y1))
         dx, dy = x1 - x0, y1 - y0
         count = segments.size
-        if straight:
-            records = np.empty(2 * count, dtype=_RECORD)
-            records["type"][0::2], records["type"][1::2] = _MOVE, _LINE
-            records["x"][0::2], records["y"][0::2] = x0, y0
-            records["x"][1::2], records["y"][1::2] = x1, y1
-            return records
         with np.errstate(divide="ignore", invalid="ignore"):
             u_top = np.where(dy != 0, (top - y0) / dy, 0.0)
             u_bottom = np.where(dy != 0, (bottom - y0) / dy, 1.0)
@@ -464,6 +463,40 @@ def _distinct_curves(records: np.ndarray, step: float) -> np.ndarray:
     if first.size == count:
         return records
     return records.reshape(count, 4)[first].reshape(-1)
+
+
+def _line_records(ends: np.ndarray) -> np.ndarray:
+    """Path elements (a MoveTo and a LineTo each) for lines given as columns x0, y0, x1, y1."""
+    x0, y0, x1, y1 = ends
+    records = np.empty(2 * x0.size, dtype=_RECORD)
+    records["type"][0::2], records["type"][1::2] = _MOVE, _LINE
+    records["x"][0::2], records["y"][0::2] = x0, y0
+    records["x"][1::2], records["y"][1::2] = x1, y1
+    return records
+
+
+def _clipped(ends: np.ndarray, area: tuple[float, float, float, float]) -> np.ndarray:
+    """The parts, inside ``area`` (left, top, right, bottom), of the lines given as columns
+    x0, y0, x1, y1 (Liang-Barsky); lines wholly outside are left out.
+
+    At overview zoom a fan's thousands of long lines mostly run off screen: cut at its
+    edge, they end on a few pixels there and ``_distinct_lines`` draws those once.
+    """
+    x0, y0, x1, y1 = ends
+    dx, dy = x1 - x0, y1 - y0
+    left, top, right, bottom = area
+    low, high = np.zeros_like(x0), np.ones_like(x0)
+    inside = np.ones(x0.shape, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
+            inside &= (p != 0) | (q >= 0)  # parallel to this side and beyond it: out
+            r = q / p
+            low = np.where(p < 0, np.maximum(low, r), low)
+            high = np.where(p > 0, np.minimum(high, r), high)
+    inside &= low <= high
+    low, high = low[inside], high[inside]
+    x0, y0, dx, dy = x0[inside], y0[inside], dx[inside], dy[inside]
+    return np.stack((x0 + low * dx, y0 + low * dy, x0 + high * dx, y0 + high * dy))
 
 
 def _distinct_lines(ends: np.ndarray, step: float) -> np.ndarray:

@@ -4,7 +4,7 @@ with the cheapest pen."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
@@ -19,6 +19,7 @@ from gradviz.ui.edge_batch import (
     DENSE_PIECES,
     OVERVIEW_PEN_WIDTH,
     EdgeBatch,
+    _clipped,
     _distinct_curves,
     _distinct_lines,
     _longest,
@@ -114,3 +115,39 @@ def test_a_dense_fan_is_stroked_one_pixel_wide_without_antialiasing():
     assert dense and all(s == (OVERVIEW_PEN_WIDTH, False) for s in dense)
     sparse = _strokes_of_a_fan(10)
     assert sparse and all(s == (PEN_WIDTH, True) for s in sparse)
+
+
+COORD = st.floats(-300, 300, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(COORD, COORD, COORD, COORD), min_size=1, max_size=30))
+def test_lines_are_cut_to_the_part_inside_the_area(lines):
+    """Each kept line is the part of one input line inside the area: its ends lie on the
+    line and in the area, and every point of the line inside the area lies between them;
+    lines that never enter the area are left out, and the rest keep their order."""
+    area = (-100.0, -50.0, 120.0, 80.0)
+    left, top, right, bottom = area
+    t = np.linspace(0.0, 1.0, 401)
+    pieces = []
+    for x0, y0, x1, y1 in lines:
+        cut = _clipped(np.array([[x0], [y0], [x1], [y1]]), area)
+        xs, ys = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        inside = (xs >= left) & (xs <= right) & (ys >= top) & (ys <= bottom)
+        if inside.any():
+            assert cut.shape == (4, 1)
+        if cut.shape[1] == 0:
+            continue
+        a, b, c, d = cut[:, 0]
+        pieces.append(cut[:, 0])
+        for px, py in ((a, b), (c, d)):
+            assert left - 1e-6 <= px <= right + 1e-6 and top - 1e-6 <= py <= bottom + 1e-6
+            cross = (x1 - x0) * (py - y0) - (y1 - y0) * (px - x0)
+            assert abs(cross) <= 1e-6 * (1 + np.hypot(x1 - x0, y1 - y0) ** 2)
+        low, high = sorted(((a - x0) * (x1 - x0) + (b - y0) * (y1 - y0),
+                            (c - x0) * (x1 - x0) + (d - y0) * (y1 - y0)))
+        near = (xs >= left + 1) & (xs <= right - 1) & (ys >= top + 1) & (ys <= bottom - 1)
+        along = (xs[near] - x0) * (x1 - x0) + (ys[near] - y0) * (y1 - y0)
+        assert (along >= low - 1e-6).all() and (along <= high + 1e-6).all()
+    together = _clipped(np.array(lines, dtype=np.float64).T, area)
+    assert np.array_equal(together, np.array(pieces).T.reshape(4, -1))

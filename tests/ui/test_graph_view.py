@@ -526,7 +526,7 @@ def test_batched_pieces_of_edges_lie_on_the_edges():
     top, bottom = -50.0, 80.0
     segments = np.flatnonzero((batch._g.top <= bottom) & (batch._g.bottom >= top))  # as paint does
     assert segments.size == 4
-    records = batch._segment_records(segments, top, bottom, straight=False)
+    records = batch._segment_records(segments, top, bottom)
     for k, segment in enumerate(segments.tolist()):
         piece = path_from_records(records[4 * k : 4 * k + 4])
         whole = batch.path(int(batch._g.owner[segment]))
