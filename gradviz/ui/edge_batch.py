@@ -494,7 +494,7 @@ def _clipped(ends: np.ndarray, area: tuple[float, float, float, float]) -> np.nd
     left, top, right, bottom = area
     low, high = np.zeros_like(x0), np.ones_like(x0)
     inside = np.ones(x0.shape, dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # +-inf is right
         for p, q in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
             inside &= (p != 0) | (q >= 0)  # parallel to this side and beyond it: out
             r = q / p
