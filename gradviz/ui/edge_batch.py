@@ -36,6 +36,8 @@ from gradviz.ui.edge_item import (
 )
 from gradviz.ui.node_item import Detail, detail_for
 
+Area = tuple[float, float, float, float]
+"""Left, top, right and bottom of a rect in scene units."""
 _RECORD = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
 _MOVE, _LINE, _CURVE, _CURVE_DATA = 0, 1, 2, 3
 _WINDING = 1
@@ -97,8 +99,8 @@ class EdgeGeometry:
         is_start = np.ones(len(line), dtype=bool)  # a segment from each point but the last
         is_start[last] = False
         start, end = line[is_start], line[np.flatnonzero(is_start) + 1]
-        self.x0, self.y0 = start[:, 0].copy(), start[:, 1].copy()
-        self.x1, self.y1 = end[:, 0].copy(), end[:, 1].copy()
+        self.ends = np.concatenate((start.T, end.T))  # rows x0, y0, x1, y1: one gather
+        self.x0, self.y0, self.x1, self.y1 = self.ends
         self.left, self.right = np.minimum(self.x0, self.x1), np.maximum(self.x0, self.x1)
         self.top, self.bottom = np.minimum(self.y0, self.y1), np.maximum(self.y0, self.y1)
         self.owner = np.repeat(np.arange(len(self.points), dtype=np.int64), counts - 1)
@@ -366,7 +368,7 @@ class EdgeBatch(QGraphicsItem):
         arrows: np.ndarray,
         color: QColor,
         width: float,
-        area: tuple[float, float, float, float],
+        area: Area,
         straight: bool,
     ) -> None:
         """Stroke ``segments`` and fill ``arrows`` in ``color``; ``area`` is the left, top,
@@ -378,11 +380,9 @@ class EdgeBatch(QGraphicsItem):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             pixel = 1.0 / max(painter.worldTransform().m11(), 1e-9)
             if straight:
-                g = self._g
-                ends = _clipped(
-                    np.stack((g.x0[segments], g.y0[segments], g.x1[segments], g.y1[segments])),
-                    area,
-                )
+                ends = self._g.ends[:, segments]
+                ends = ends[:, _longest(ends, 2 * OVERVIEW_MAX_LINES)]  # before the sort
+                ends = _clipped(ends, area)
                 ends = ends[:, _distinct_lines(ends.T, pixel)]
                 records = _line_records(ends[:, _longest(ends, OVERVIEW_MAX_LINES)])
             else:
@@ -482,13 +482,33 @@ def _line_records(ends: np.ndarray) -> np.ndarray:
     return records
 
 
-def _clipped(ends: np.ndarray, area: tuple[float, float, float, float]) -> np.ndarray:
+def _clipped(ends: np.ndarray, area: Area) -> np.ndarray:
     """The parts, inside ``area`` (left, top, right, bottom), of the lines given as columns
-    x0, y0, x1, y1 (Liang-Barsky); lines wholly outside are left out.
+    x0, y0, x1, y1; lines wholly outside are left out.
 
     At overview zoom a fan's thousands of long lines mostly run off screen: cut at its
     edge, they end on a few pixels there and ``_distinct_lines`` draws those once.
     """
+    left, top, right, bottom = area
+    x0, y0, x1, y1 = ends
+    crossing = np.flatnonzero(
+        (np.minimum(x0, x1) < left)
+        | (np.maximum(x0, x1) > right)
+        | (np.minimum(y0, y1) < top)
+        | (np.maximum(y0, y1) > bottom)
+    )
+    if crossing.size == 0:  # the usual case at overview: the whole graph is exposed
+        return ends
+    kept, cut = _cut(ends[:, crossing], area)
+    ends = ends.copy()
+    ends[:, crossing[kept]] = cut
+    out = np.ones(x0.size, dtype=bool)
+    out[crossing[~kept]] = False
+    return ends[:, out]
+
+
+def _cut(ends: np.ndarray, area: Area) -> tuple[np.ndarray, np.ndarray]:
+    """Liang-Barsky: which lines (columns x0, y0, x1, y1) meet ``area``, and their parts in it."""
     x0, y0, x1, y1 = ends
     dx, dy = x1 - x0, y1 - y0
     left, top, right, bottom = area
@@ -503,7 +523,7 @@ def _clipped(ends: np.ndarray, area: tuple[float, float, float, float]) -> np.nd
     inside &= low <= high
     low, high = low[inside], high[inside]
     x0, y0, dx, dy = x0[inside], y0[inside], dx[inside], dy[inside]
-    return np.stack((x0 + low * dx, y0 + low * dy, x0 + high * dx, y0 + high * dy))
+    return inside, np.stack((x0 + low * dx, y0 + low * dy, x0 + high * dx, y0 + high * dy))
 
 
 def _distinct_lines(ends: np.ndarray, step: float) -> np.ndarray:
