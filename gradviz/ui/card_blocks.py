@@ -3,7 +3,9 @@
 At overview zoom (below BOX_MIN_SCALE) a card is a few pixels wide and only its colour
 shows. Painting 10k ``NodeItem``s one by one there took 0.3-0.6 s a frame, which a folded
 layout makes the common case (the whole graph is in view); one ``drawRects`` per colour
-takes a few milliseconds. The view hides the cards while the blocks are shown.
+takes a few milliseconds. Where every card is at most RASTER_MAX_PIXELS across (a 100k-node
+graph fitted to the window), the blocks are rasterised with numpy into one image instead.
+The view hides the cards while the blocks are shown.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from gradviz.ui.block_raster import block_image
 
 MIN_CARDS = 2000
 """Graphs with more cards than this get blocks; smaller ones paint fast enough as cards."""
+RASTER_MAX_PIXELS = 4.0
+"""Blocks up to this many pixels across are rasterised (a few numpy passes per colour;
+``drawRects`` of 160k tiny blocks took 55-80 ms); bigger ones are filled by Qt."""
 
 
 def block_rects(boxes: np.ndarray) -> list[QRectF]:
@@ -41,11 +48,17 @@ def add_to_groups(groups: Groups, rects: Sequence[QRectF], colors: Sequence[QCol
 
 class CardBlocks(QGraphicsItem):
     """Cards as filled rectangles: ``boxes`` (rows of centre x, centre y, width, height),
-    the same as ``rects`` (see ``block_rects``), filed by colour in ``groups``."""
+    the same as ``rects`` (see ``block_rects``), filed by colour in ``groups``; ``argb``
+    holds each card's colour too, for the rasterised blocks."""
 
-    def __init__(self, boxes: np.ndarray, rects: list[QRectF], groups: Groups) -> None:
+    def __init__(
+        self, boxes: np.ndarray, rects: list[QRectF], groups: Groups, argb: Sequence[int]
+    ) -> None:
         super().__init__()
-        x, y, w, h = boxes.reshape(-1, 4).T
+        self._boxes = boxes.reshape(-1, 4)
+        self._argb = np.asarray(argb, dtype=np.uint32)
+        x, y, w, h = self._boxes.T
+        self._largest = float(max(w.max(), h.max())) if len(w) else 0.0
         self._left, self._right = x - w / 2, x + w / 2
         self._top, self._bottom = y - h / 2, y + h / 2
         self._bounds = QRectF()
@@ -68,6 +81,7 @@ class CardBlocks(QGraphicsItem):
         groups: Groups = {}
         add_to_groups(groups, self._rects, colors)
         self._groups = list(groups.values())
+        self._argb = np.fromiter((color.rgba() for color in colors), np.uint32, len(colors))
         self.update()
 
     def card_at(self, x: float, y: float) -> int | None:
@@ -83,7 +97,32 @@ class CardBlocks(QGraphicsItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
+        transform = painter.worldTransform()
+        if transform.type().value <= QTransform.TransformationType.TxScale.value and (
+            self._largest * max(transform.m11(), transform.m22()) <= RASTER_MAX_PIXELS
+        ):
+            self._paint_image(painter, option.exposedRect, transform)
+            return
         painter.setPen(Qt.PenStyle.NoPen)
         for color, rects in self._groups:
             painter.setBrush(color)
             painter.drawRects(rects)
+
+    def _paint_image(self, painter: QPainter, exposed: QRectF, transform: QTransform) -> None:
+        """The blocks in ``exposed``, rasterised at the painter's scale onto device pixels."""
+        shown = self._bounds if exposed.isEmpty() else exposed & self._bounds
+        device = transform.mapRect(shown).toAlignedRect()
+        if device.isEmpty():
+            return
+        scale_x, scale_y = transform.m11(), transform.m22()
+        origin = (
+            (device.left() - transform.dx()) / scale_x,
+            (device.top() - transform.dy()) / scale_y,
+        )
+        image = block_image(
+            self._boxes, self._argb, origin, (scale_x, scale_y), (device.width(), device.height())
+        )
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(device.topLeft(), image)
+        painter.restore()

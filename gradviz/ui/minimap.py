@@ -1,8 +1,8 @@
 """A small overview of a large graph in a corner of the view: every card as a coloured dot
 or block, and a frame around the part on screen. Click or drag on it to move the view.
 
-The cards are rasterised once per graph into an image with numpy (a 100k-node graph takes
-milliseconds), so a repaint is one image blit and one rectangle.
+The cards are rasterised once per graph into an image with numpy (``block_image``: a
+100k-node graph takes milliseconds), so a repaint is one image blit and one rectangle.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from gradviz.ui import palette
+from gradviz.ui.block_raster import block_image
 
 MAX_SIZE = QSize(220, 140)
 MIN_SIDE = 24
@@ -53,7 +54,14 @@ class Minimap(QWidget):
         self._scale = min(inner.width() / bounds.width(), inner.height() / bounds.height())
         width = max(int(np.ceil(bounds.width() * self._scale)), 1)
         height = max(int(np.ceil(bounds.height() * self._scale)), 1)
-        self._image = _rasterise(boxes, kinds, bounds, self._scale, width, height)
+        colors = {kind: palette.kind_color(kind).rgba() for kind in set(kinds)}
+        self._image = block_image(
+            boxes,
+            np.array([colors[kind] for kind in kinds], dtype=np.uint32),
+            (bounds.left(), bounds.top()),
+            (self._scale, self._scale),
+            (width, height),
+        )
         self.setFixedSize(max(width, MIN_SIDE) + 2 * PADDING, max(height, MIN_SIDE) + 2 * PADDING)
         # The image is centred in the widget when a side was widened to MIN_SIDE.
         self._origin = QPointF((self.width() - width) / 2, (self.height() - height) / 2)
@@ -102,37 +110,3 @@ class Minimap(QWidget):
         if event.buttons() & Qt.MouseButton.LeftButton:
             self._pan_to(self.map_to_scene(event.position()))
             event.accept()
-
-
-def _rasterise(
-    boxes: np.ndarray,
-    kinds: list[str | None],
-    bounds: QRectF,
-    scale: float,
-    width: int,
-    height: int,
-) -> QImage:
-    """Cards as blocks of their kind colour, at least one pixel each, in an ARGB image."""
-    colors = {kind: palette.kind_color(kind).rgba() for kind in set(kinds)}
-    rgba = np.array([colors[kind] for kind in kinds], dtype=np.uint32)
-    x, y, w, h = boxes.T
-    left = np.floor((x - w / 2 - bounds.left()) * scale).astype(np.int64)
-    top = np.floor((y - h / 2 - bounds.top()) * scale).astype(np.int64)
-    right = np.maximum(np.ceil((x + w / 2 - bounds.left()) * scale).astype(np.int64), left + 1)
-    bottom = np.maximum(np.ceil((y + h / 2 - bounds.top()) * scale).astype(np.int64), top + 1)
-    left, top = np.clip(left, 0, width - 1), np.clip(top, 0, height - 1)
-    span_w = np.clip(right, 1, width) - left
-    span_h = np.clip(bottom, 1, height) - top
-    pixels = np.zeros((height, width), dtype=np.uint32)  # transparent
-    # Many cards share a pixel: the commonest colour goes first, so the rare ones (the
-    # output, the inputs) stay visible on top.
-    values, counts = np.unique(rgba, return_counts=True)
-    for color in values[np.argsort(-counts, kind="stable")]:
-        mine = rgba == color
-        for dy in range(int(span_h[mine].max())):
-            rows = mine & (span_h > dy)
-            for dx in range(int(span_w[mine].max())):
-                hit = rows & (span_w > dx)
-                pixels[top[hit] + dy, left[hit] + dx] = color
-    image = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32)
-    return image.copy()  # own the memory: ``pixels`` goes away
