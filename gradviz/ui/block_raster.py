@@ -23,7 +23,7 @@ def block_image(
     them, but at least one pixel each. Pixel (0, 0) starts at the scene point ``origin``;
     a scene unit is ``scale`` (x, y) pixels; ``size`` is (width, height)."""
     width, height = size
-    x, y, w, h = boxes.T
+    x, y, w, h = np.ascontiguousarray(boxes.T)
     left, right = _pixel_span(x - w / 2 - origin[0], x + w / 2 - origin[0], scale[0])
     top, bottom = _pixel_span(y - h / 2 - origin[1], y + h / 2 - origin[1], scale[1])
     shown = (right > 0) & (left < width) & (bottom > 0) & (top < height)
@@ -49,8 +49,10 @@ def block_image(
 def _pixel_span(start: np.ndarray, end: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """First pixel and one past the last whose centres lie in [start, end); where there is
     none, the pixel that holds the middle."""
-    first = np.floor(start * scale + 0.5).astype(np.int64)
-    stop = np.floor(end * scale + 0.5).astype(np.int64)
-    middle = np.floor((start + end) * (scale / 2)).astype(np.int64)
+    first = np.ceil(start * scale - 0.5)
+    stop = np.ceil(end * scale - 0.5)
     empty = stop <= first
-    return np.where(empty, middle, first), np.where(empty, middle + 1, stop)
+    if empty.any():
+        middle = np.floor((start[empty] + end[empty]) * (scale / 2))
+        first[empty], stop[empty] = middle, middle + 1
+    return first.astype(np.int64), stop.astype(np.int64)

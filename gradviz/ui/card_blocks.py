@@ -52,7 +52,7 @@ class CardBlocks(QGraphicsItem):
     holds each card's colour too, for the rasterised blocks."""
 
     def __init__(
-        self, boxes: np.ndarray, rects: list[QRectF], groups: Groups, argb: Sequence[int]
+        self, boxes: np.ndarray, rects: list[QRectF], groups: Groups, argb: np.ndarray
     ) -> None:
         super().__init__()
         self._boxes = boxes.reshape(-1, 4)

@@ -504,7 +504,7 @@ class GraphView(QGraphicsView):
     def _update_minimap(self, prepared: PreparedScene) -> None:
         self._minimap_wanted = len(prepared.card_kinds) >= MINIMAP_MIN_CARDS
         if self._minimap_wanted:
-            self._minimap.set_cards(prepared.card_boxes, prepared.card_kinds, self._bounds)
+            self._minimap.set_cards(prepared.card_boxes, prepared.kind_argb(), self._bounds)
             self._place_minimap()
         self._sync_minimap()
 

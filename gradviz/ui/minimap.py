@@ -47,17 +47,17 @@ class Minimap(QWidget):
         self._origin = QPointF(PADDING, PADDING)
         self.hide()
 
-    def set_cards(self, boxes: np.ndarray, kinds: list[str | None], bounds: QRectF) -> None:
-        """Draw cards (rows of centre x, centre y, width, height) inside scene ``bounds``."""
+    def set_cards(self, boxes: np.ndarray, colors: np.ndarray, bounds: QRectF) -> None:
+        """Draw cards (rows of centre x, centre y, width, height) in their ``colors`` (ARGB)
+        inside scene ``bounds``."""
         self._bounds = QRectF(bounds)
         inner = MAX_SIZE.shrunkBy(QMargins(PADDING, PADDING, PADDING, PADDING))
         self._scale = min(inner.width() / bounds.width(), inner.height() / bounds.height())
         width = max(int(np.ceil(bounds.width() * self._scale)), 1)
         height = max(int(np.ceil(bounds.height() * self._scale)), 1)
-        colors = {kind: palette.kind_color(kind).rgba() for kind in set(kinds)}
         self._image = block_image(
             boxes,
-            np.array([colors[kind] for kind in kinds], dtype=np.uint32),
+            colors,
             (bounds.left(), bounds.top()),
             (self._scale, self._scale),
             (width, height),

@@ -71,7 +71,6 @@ class SceneBuild:
         self._pending = iter(() if self._lazy else self.nodes.order)
         self._block_rects: list[QRectF] = []  # made a slice at a time, like the cards
         self._groups: Groups = {}
-        self._block_argb: list[int] = []
         self._edges_done = False
         self.done = False
 
@@ -100,7 +99,7 @@ class SceneBuild:
         self.done = self.fraction >= 1.0
         if self.done and self._lazy:
             self.blocks = CardBlocks(
-                self.prepared.card_boxes, self._block_rects, self._groups, self._block_argb
+                self.prepared.card_boxes, self._block_rects, self._groups, self.prepared.kind_argb()
             )
             self.scene.addItem(self.blocks)
         return self.done
@@ -110,9 +109,7 @@ class SceneBuild:
         while len(rects) < self._total:
             start, end = len(rects), len(rects) + _BLOCKS_AT_ONCE
             new = block_rects(boxes[start:end])
-            colors = [palette.kind_color(k) for k in kinds[start:end]]
-            add_to_groups(self._groups, new, colors)
-            self._block_argb += [color.rgba() for color in colors]
+            add_to_groups(self._groups, new, [palette.kind_color(k) for k in kinds[start:end]])
             rects += new
             if deadline and time.perf_counter() > deadline:
                 break

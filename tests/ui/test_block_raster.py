@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gradviz.ui.block_raster import block_image
@@ -38,6 +38,7 @@ card = st.tuples(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(card, min_size=1, max_size=12), st.floats(0.3, 2.5), st.floats(-3, 3))
+@example([(0.0, 0.0, 1.0, 1.0), (3.0, 2.0, 1.0, 2.0)], 1.0, 0.0)  # edges on pixel centres
 def test_cards_cover_the_pixels_whose_centres_they_hold(cards, scale, shift):
     boxes = np.array(cards, dtype=np.float64)
     origin = (shift, -shift / 2)

@@ -21,7 +21,7 @@ from PySide6.QtGui import QFont
 
 import gradviz
 from gradviz.core.formatting import has_nonfinite
-from gradviz.ui import scene_prep
+from gradviz.ui import palette, scene_prep
 from gradviz.ui.edge_batch import EdgeGeometry
 from gradviz.ui.edge_item import ARROW_LENGTH
 from gradviz.ui.node_item import (
@@ -208,6 +208,8 @@ def test_prepared_scene_matches_the_per_card_reference(metrics, make):
     assert prepared.edge_nonfinite == [has_nonfinite(grad) for *_, grad in graph.edges(data="grad")]
     positions = prepared.layout.positions
     assert prepared.card_kinds == [graph.nodes[n].get("kind") for n in positions]
+    colors = [palette.kind_color(graph.nodes[n].get("kind")).rgba() for n in positions]
+    assert prepared.kind_argb().tolist() == colors
     boxes = [[*positions[n], *prepared.sizes[n]] for n in positions]
     assert prepared.card_boxes.tolist() == boxes
 
