@@ -151,3 +151,19 @@ def test_lines_are_cut_to_the_part_inside_the_area(lines):
         assert (along >= low - 1e-6).all() and (along <= high + 1e-6).all()
     together = _clipped(np.array(lines, dtype=np.float64).T, area)
     assert np.array_equal(together, np.array(pieces).T.reshape(4, -1))
+
+
+def test_the_longest_of_some_segments_are_picked_from_the_order_sorted_once():
+    rng = np.random.default_rng(3)
+    routes = {
+        (f"s{i}", f"t{i}"): [tuple(p) for p in rng.uniform(0, 500, size=(4, 2))]
+        for i in range(60)
+    }
+    batch = EdgeBatch(routes, [False] * len(routes))
+    g = batch._g
+    length = np.abs(g.x1 - g.x0) + np.abs(g.y1 - g.y0)
+    segments = np.flatnonzero(rng.random(length.size) < 0.5)
+    picked = batch.longest(segments, 25)
+    assert set(picked) <= set(segments) and len(set(picked)) == 25
+    assert sorted(length[picked], reverse=True) == sorted(length[segments], reverse=True)[:25]
+    assert list(length[picked]) == sorted(length[picked], reverse=True), "longest first"
