@@ -21,7 +21,7 @@ from PySide6.QtGui import QFont
 
 import gradviz
 from gradviz.core.formatting import has_nonfinite
-from gradviz.ui import palette, scene_prep
+from gradviz.ui import node_item, palette, scene_prep
 from gradviz.ui.edge_batch import EdgeGeometry
 from gradviz.ui.edge_item import ARROW_LENGTH
 from gradviz.ui.node_item import (
@@ -144,6 +144,15 @@ def test_card_texts_are_each_cards_own_text(make):
     assert texts == {node: card_text(attrs) for node, attrs in graph.nodes(data=True)}
     assert nonfinite == {node: has_nonfinite(grad) for node, grad in graph.nodes(data="grad")}
     assert any(nonfinite.values()) == (make is awkward_graph)
+
+
+def test_tensors_stacked_a_few_at_a_time_give_the_same_texts(monkeypatch):
+    """Big graphs stack their tensors in chunks (the GIL is held while a list is read)."""
+    monkeypatch.setattr(node_item, "STACK_CHUNK", 3)
+    graph = awkward_graph()
+    texts, nonfinite = card_texts(graph)
+    assert texts == {node: card_text(attrs) for node, attrs in graph.nodes(data=True)}
+    assert nonfinite == {node: has_nonfinite(grad) for node, grad in graph.nodes(data="grad")}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
