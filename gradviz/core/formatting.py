@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from gradviz.core.gil import GIL_CHUNK
+
 MISSING = "—"
 """Shown wherever a value or gradient is unknown (None)."""
 
@@ -53,7 +55,10 @@ def format_numbers(values: np.ndarray, digits: int = SCALAR_DIGITS) -> list[str]
     to an exponent) go through ``format_number`` itself.
     """
     floats = values.tolist()
-    texts = list(map(f"{{:.{digits}g}}".format, floats))
+    form = f"{{:.{digits}g}}".format
+    texts: list[str] = []
+    for start in range(0, len(floats), GIL_CHUNK):  # a C loop holds the GIL till it ends
+        texts += map(form, floats[start : start + GIL_CHUNK])
     magnitude = np.abs(values)
     with np.errstate(invalid="ignore"):  # NaN is neither, and is left to format_number
         no_exponent = (magnitude >= 1.1e-4) & (magnitude < 0.9 * 10**digits)

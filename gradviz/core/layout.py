@@ -35,6 +35,7 @@ from gradviz.core._layering import (
     reduce_crossings,
     simple_edges,
 )
+from gradviz.core.gil import GIL_CHUNK
 
 Point = tuple[float, float]
 
@@ -162,9 +163,12 @@ def layered_layout(
     xs, ys = x.tolist(), y.tolist()
     real = len(nodes)
     return Layout(
-        positions=dict(zip(nodes, zip(xs[:real], ys[:real], strict=True), strict=True)),
+        # Comprehensions, not dict(zip()): on a worker, that holds the GIL for 160k nodes.
+        positions={
+            node: xy for node, xy in zip(nodes, zip(xs[:real], ys[:real]), strict=True)
+        },
         edge_points=_bend_points(nodes, edges, graph, xs, ys),
-        layer_of=dict(zip(nodes, layer.tolist(), strict=True)),
+        layer_of={node: k for node, k in zip(nodes, layer.tolist(), strict=True)},
         width=total_width,
         height=float((y + height / 2).max()),
         bands=bands,
@@ -200,7 +204,9 @@ def _card_sizes(
     nodes: list, sizes: Mapping[Hashable, tuple[float, float]], default: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray]:
     if sizes:
-        wh = np.array([sizes.get(node, default) for node in nodes], dtype=float)
+        wh = np.empty((len(nodes), 2))
+        for i in range(0, len(nodes), GIL_CHUNK):
+            wh[i : i + GIL_CHUNK] = [sizes.get(node, default) for node in nodes[i : i + GIL_CHUNK]]
     else:
         wh = np.tile(np.asarray(default, dtype=float), (len(nodes), 1))
     if wh.shape != (len(nodes), 2) or (wh < 0).any() or not np.isfinite(wh).all():

@@ -25,6 +25,7 @@ from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from gradviz.core.gil import GIL_CHUNK
 from gradviz.ui import palette
 from gradviz.ui.edge_item import (
     ARROW_HALF_WIDTH,
@@ -91,8 +92,13 @@ class EdgeGeometry:
         self.points = list(routes.values())
         # Every edge's points in one array, its tip drawn back to where the arrowhead starts.
         counts = np.fromiter(map(len, self.points), dtype=np.int64, count=len(self.points))
-        flat = chain.from_iterable(chain.from_iterable(self.points))
-        line = np.fromiter(flat, dtype=np.float64, count=2 * int(counts.sum())).reshape(-1, 2)
+        parts = [np.zeros(0)]
+        for i in range(0, len(self.points), GIL_CHUNK):  # fromiter holds the GIL till it ends
+            some = self.points[i : i + GIL_CHUNK]
+            flat = chain.from_iterable(chain.from_iterable(some))
+            count = 2 * int(counts[i : i + GIL_CHUNK].sum())
+            parts.append(np.fromiter(flat, dtype=np.float64, count=count))
+        line = np.concatenate(parts).reshape(-1, 2)
         last = np.cumsum(counts) - 1
         tip = line[last]
         line[last, 0] -= ARROW_LENGTH

@@ -158,7 +158,11 @@ def card_texts(graph) -> tuple[dict, dict]:
                     grad_row = row
         rows_of[node] = (attrs, rows, grad_row)
     _summarise([members for members in groups.values() if members])
-    for node, (attrs, rows, grad_row) in rows_of.items():
+    groups.clear()
+    # Popped one by one, the rows are freed as they go: freed all at once on return (on
+    # a worker, for 160k cards) they held the GIL, and so froze the window, for 0.1 s.
+    for node in list(rows_of):
+        attrs, rows, grad_row = rows_of.pop(node)
         texts[node] = _card_text_with(attrs, [(row[0], row[1]) for row in rows])
         nonfinite[node] = grad_row[2] if grad_row else has_nonfinite(attrs.get("grad"))
     return texts, nonfinite

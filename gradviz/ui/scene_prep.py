@@ -98,7 +98,7 @@ def prepare_scene(
     step(0.0)
     texts, nonfinite = card_texts(graph)
     step(0.3)
-    sizes = dict(zip(texts, metrics.sizes(texts.values()), strict=True))
+    sizes = {node: size for node, size in zip(texts, metrics.sizes(texts.values()), strict=True)}
     step(0.45)
     layout = layered_layout(graph, sizes, fold_aspect=FOLD_ASPECT)
     step(0.75)

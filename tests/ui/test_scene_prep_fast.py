@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from PySide6.QtGui import QFont
 
 import gradviz
+from gradviz.core import formatting, layout
 from gradviz.core.formatting import has_nonfinite
-from gradviz.ui import node_item, palette, scene_prep
+from gradviz.ui import edge_batch, node_item, palette, scene_prep
 from gradviz.ui.edge_batch import EdgeGeometry
 from gradviz.ui.edge_item import ARROW_LENGTH
 from gradviz.ui.node_item import (
@@ -144,6 +145,24 @@ def test_card_texts_are_each_cards_own_text(make):
     assert texts == {node: card_text(attrs) for node, attrs in graph.nodes(data=True)}
     assert nonfinite == {node: has_nonfinite(grad) for node, grad in graph.nodes(data="grad")}
     assert any(nonfinite.values()) == (make is awkward_graph)
+
+
+def test_a_scene_prepared_a_few_items_at_a_time_is_the_same(metrics, monkeypatch):
+    """C-level loops go a chunk at a time on a big graph (they hold the GIL till they end);
+    with tiny chunks the prepared scene is exactly the one made in one go."""
+    graph = traced_graph()
+    whole = scene_prep.prepare_scene(graph, metrics)
+    reference = EdgeGeometry(whole.routes, whole.edge_nonfinite)
+    for module in (formatting, layout, edge_batch):
+        monkeypatch.setattr(module, "GIL_CHUNK", 3)
+    monkeypatch.setattr(scene_prep, "EDGE_ITEMS_MAX", -1)  # make the EdgeGeometry too
+    chunked = scene_prep.prepare_scene(graph, metrics)
+    assert chunked.texts == whole.texts and chunked.sizes == whole.sizes
+    assert chunked.layout.positions == whole.layout.positions
+    assert chunked.layout.layer_of == whole.layout.layer_of
+    assert np.array_equal(chunked.card_boxes, whole.card_boxes)
+    g = chunked.edge_geometry
+    assert np.array_equal(g.ends, reference.ends) and np.array_equal(g.first, reference.first)
 
 
 def test_tensors_stacked_a_few_at_a_time_give_the_same_texts(monkeypatch):
