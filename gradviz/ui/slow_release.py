@@ -14,6 +14,9 @@ from collections.abc import Iterable
 from PySide6.QtCore import QObject, QTimer
 
 SLICE_SECONDS = 0.02
+START_DELAY_MS = 200
+"""The first slice waits this long: work handed over when a new graph is shown must not
+share an event-loop turn with that graph's first paint (tens of ms for a big one)."""
 _ENTRIES_AT_ONCE = 4096
 
 
@@ -23,9 +26,9 @@ class InSlices(QObject):
 
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
-        self._timer = QTimer(self, interval=0)
+        self._timer = QTimer(self)
         self._timer.timeout.connect(self._step)
-        self._timer.start()
+        self._timer.start(START_DELAY_MS)
 
     def slice_seconds(self) -> float:
         return SLICE_SECONDS
@@ -37,6 +40,7 @@ class InSlices(QObject):
         """Called once, after the last chunk."""
 
     def _step(self) -> None:
+        self._timer.setInterval(0)
         deadline = time.perf_counter() + self.slice_seconds()
         while not self._chunk():
             if time.perf_counter() > deadline:
