@@ -33,8 +33,8 @@ class CardPool(Mapping[str, NodeItem]):
         self._prepared = prepared
         self._metrics = metrics
         self._scene = scene
-        self.order: list[str] = list(prepared.layout.positions) if prepared else []
-        self._index = {node: i for i, node in enumerate(self.order)}
+        self.order: list[str] = prepared.card_order if prepared else []
+        self._index: dict[str, int] = prepared.card_index if prepared else {}
         self._made: dict[str, NodeItem] = {}
         self._unmade = np.ones(len(self.order), dtype=bool)
         self.setup: Setup | None = None

@@ -55,6 +55,11 @@ class PreparedScene:
     """Centre x, centre y, width, height of every card, in ``layout.positions`` order."""
     card_kinds: list[str | None]
     """Each card's kind, in the same order: for the minimap's colours."""
+    card_order: list[str]
+    """The nodes in ``layout.positions`` order."""
+    card_index: dict[str, int]
+    """Each node's place in ``card_order``: made on the worker, as it took the GUI thread
+    0.1 s for 160k cards."""
     kind_names: list[str | None]
     kind_codes: np.ndarray
     """Each card's kind as an index into ``kind_names``: colours for 160k cards in one
@@ -113,14 +118,16 @@ def prepare_scene(
         count=4 * len(positions),
     )
     kind_of = dict(graph.nodes(data="kind"))
-    kinds = [kind_of[n] for n in positions]
+    order = list(positions)
+    index = {node: i for i, node in enumerate(order)}
+    kinds = [kind_of[n] for n in order]
     names = list(dict.fromkeys(kinds))
     code_of = {kind: code for code, kind in enumerate(names)}
     codes = np.fromiter(map(code_of.__getitem__, kinds), dtype=np.int64, count=len(kinds))
     step(1.0)
     return PreparedScene(
         graph, layout, texts, sizes, nonfinite, routes, bad, geometry, boxes.reshape(-1, 4),
-        kinds, names, codes,
+        kinds, order, index, names, codes,
     )  # fmt: skip
 
 
