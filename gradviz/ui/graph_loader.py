@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from PySide6.QtGui import QFont
 
 from gradviz.core.deep_stack import DEEP_STACK_BYTES
+from gradviz.core.gil import quick_handoff
 from gradviz.core.trace import gc_paused
 from gradviz.ui.node_item import CardMetrics
 from gradviz.ui.scene_prep import Cancelled, PreparedScene, prepare_scene
@@ -64,7 +65,7 @@ class GraphLoader(QObject):
         if request_id != self._latest_id:
             return
         try:
-            with gc_paused():
+            with gc_paused(), quick_handoff():
                 prepared = prepare_scene(
                     graph,
                     CardMetrics(font),
