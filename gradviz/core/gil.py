@@ -7,9 +7,8 @@ a time instead.
 """
 
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+
+from gradviz.core.process_switch import ProcessSwitch
 
 GIL_CHUNK = 16384
 """Items per C-level loop over a big graph's cards or edges."""
@@ -18,7 +17,7 @@ HANDOFF_SECONDS = 0.0005
 """The switch interval while a worker prepares a big graph (CPython's default: 5 ms)."""
 
 
-class _QuickHandoff:
+class _QuickHandoff(ProcessSwitch):
     """While a worker runs Python, a GUI thread waiting for the GIL waits up to a whole
     switch interval at each of the hundreds of times a paint lets the GIL go (every numpy
     and Qt call): a 30 ms overview paint took 0.33 s during a 100k-node load, and 0.09 s
@@ -28,24 +27,15 @@ class _QuickHandoff:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
+        super().__init__()
         self._saved = sys.getswitchinterval()
 
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._saved, HANDOFF_SECONDS))
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0:
-                    sys.setswitchinterval(self._saved)
+    def _enter(self) -> None:
+        self._saved = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._saved, HANDOFF_SECONDS))
+
+    def _leave(self) -> None:
+        sys.setswitchinterval(self._saved)
 
 
 quick_handoff = _QuickHandoff()

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from functools import lru_cache, partial
 from itertools import count
 from operator import attrgetter
@@ -23,6 +21,7 @@ from gradviz.core.bulk_graph import add_new
 from gradviz.core.constants import add_constants
 from gradviz.core.deep_stack import ensure_deep_stack
 from gradviz.core.module_paths import add_module_paths
+from gradviz.core.process_switch import ProcessSwitch
 from gradviz.core.recording import Recording, last_recording
 
 ensure_deep_stack()
@@ -87,7 +86,7 @@ PROMOTE_BACKLOG = 100_000
 generation when it ends (see ``_GcPause``)."""
 
 
-class _GcPause:
+class _GcPause(ProcessSwitch):
     """Pause the cyclic GC: its passes walk whole autograd graphs and dominate big traces.
 
     Safe to nest and to use from several threads at once: the GC is one switch for the
@@ -101,27 +100,19 @@ class _GcPause:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
+        super().__init__()
         self._was_enabled = False
 
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._was_enabled:
-                    if gc.get_count()[0] > PROMOTE_BACKLOG:
-                        gc.freeze()
-                        gc.unfreeze()
-                    gc.enable()
+    def _enter(self) -> None:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def _leave(self) -> None:
+        if self._was_enabled:
+            if gc.get_count()[0] > PROMOTE_BACKLOG:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 gc_paused = _GcPause()
